@@ -1,0 +1,32 @@
+import type { Logger } from 'pino';
+import type { KeyStore } from '../auth/key-store.js';
+import type { ChannelStore } from '../ingest/channels.js';
+import type { Ingestor } from '../ingest/ingestor.js';
+import type { EventLog } from '../log/event-log.js';
+import type { EventStore } from '../store/event-store.js';
+
+/** What the API's handlers work with; built once by `serve`. */
+export interface AppContext {
+  log: EventLog;
+  store: EventStore;
+  ingestor: Ingestor;
+  keys: KeyStore;
+  channels: ChannelStore;
+  /** The region this server answers as (default awsRegion, channel ARNs). */
+  region: string;
+  logger: Logger;
+}
+
+/** The authenticated principal of a request. */
+export interface Caller {
+  accountId: string;
+  accessKeyId: string;
+  userName: string;
+  policy: string;
+  sourceIp: string;
+  userAgent: string;
+}
+
+export function callerArn(c: Caller): string {
+  return `arn:aws:iam::${c.accountId}:user/${c.userName}`;
+}

@@ -1,0 +1,58 @@
+/**
+ * Every error the API answers with, by AWS exception name. The catalogue is the single place a
+ * code and its HTTP status are defined; docs/errors.md lists the same names (a test keeps them
+ * in sync).
+ */
+export const ERROR_CATALOGUE = {
+  // Protocol and request shape
+  SerializationException: { status: 400, description: 'The body is not the JSON the operation expects.' },
+  UnknownOperationException: { status: 400, description: 'X-Amz-Target names no operation of the service.' },
+  ValidationException: { status: 400, description: 'A parameter breaks a constraint (length, count, pattern).' },
+  InvalidParameterException: { status: 400, description: 'A parameter value is not acceptable.' },
+  RequestEntityTooLargeException: { status: 413, description: 'The body is larger than the operation accepts.' },
+  UnsupportedMediaTypeException: { status: 415, description: 'The Content-Type is not one the endpoint speaks.' },
+  NotFoundException: { status: 404, description: 'No such path.' },
+  // Authentication and authorisation
+  // AWS JSON services answer authentication failures with 400, as these do.
+  MissingAuthenticationTokenException: { status: 400, description: 'The request is not signed.' },
+  IncompleteSignatureException: { status: 400, description: 'The SigV4 signature lacks a required part.' },
+  InvalidSignatureException: { status: 400, description: 'The signature does not match, or is expired.' },
+  UnrecognizedClientException: { status: 400, description: 'The access key is unknown or inactive.' },
+  XAmzContentSHA256Mismatch: { status: 400, description: 'x-amz-content-sha256 is not the hash of the body.' },
+  AccessDeniedException: { status: 403, description: "The caller's policy does not allow the operation." },
+  ThrottlingException: { status: 400, description: 'The caller sends faster than its limit.' },
+  // Channels (CloudTrail API) and PutAuditEvents (cloudtrail-data)
+  ChannelNotFoundException: { status: 400, description: 'No channel with that ARN or name in the account.' },
+  ChannelARNInvalidException: { status: 400, description: 'The channel ARN or id is malformed.' },
+  ChannelAlreadyExistsException: { status: 400, description: 'A channel of that name exists.' },
+  ChannelMaxLimitExceededException: { status: 400, description: 'The account has 25 channels.' },
+  ChannelNotFound: { status: 404, description: 'PutAuditEvents: the channel does not exist.' },
+  InvalidChannelARN: { status: 400, description: 'PutAuditEvents: channelArn is missing or malformed.' },
+  ChannelInsufficientPermission: {
+    status: 403,
+    description: 'PutAuditEvents: the channel belongs to another account.',
+  },
+  DuplicatedAuditEventId: { status: 400, description: 'PutAuditEvents: two entries share an id.' },
+  UnsupportedOperationException: { status: 400, description: 'The operation is not supported here.' },
+  // Lookups
+  InvalidNextTokenException: { status: 400, description: 'The pagination token is not valid.' },
+  InvalidTimeRangeException: { status: 400, description: 'The start time is after the end time.' },
+  InvalidMaxResultsException: { status: 400, description: 'MaxResults is out of range.' },
+  InvalidLookupAttributesException: { status: 400, description: 'The lookup attributes are not valid.' },
+  // Server side
+  InternalFailure: { status: 500, description: 'An unexpected error; the request can be retried.' },
+  ServiceUnavailableException: { status: 503, description: 'The service is shutting down or overloaded.' },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export class ApiError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.status = ERROR_CATALOGUE[code].status;
+  }
+}

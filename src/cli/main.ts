@@ -1,0 +1,184 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, DEFAULT_REGION } from '../config/defaults.js';
+import { parseDuration } from '../config/duration.js';
+import { UnknownPolicyError } from '../auth/key-store.js';
+import { ControlError } from './control-client.js';
+import { DataDirBusyError } from './runtime.js';
+import { UsageError } from './usage-error.js';
+import { renderTable } from './table.js';
+
+function duration(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new InvalidArgumentError('use a number and a unit, e.g. 90d, 12h, 30m');
+  return ms;
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is 0–65535');
+  return n;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a positive integer');
+  return n;
+}
+
+const dataDirOption = () => new Option('--data-dir <dir>', 'data directory').default(DEFAULT_DATA_DIR);
+const regionOption = () =>
+  new Option('--region <region>', 'region this server answers as').default(process.env.AWS_REGION ?? DEFAULT_REGION);
+
+export function buildCli(): Command {
+  const program = new Command('opentrail')
+    .description('Self-hosted, AWS CloudTrail-compatible audit trail')
+    .showHelpAfterError()
+    .version('0.1.0');
+
+  program
+    .command('serve')
+    .description('run every API (CloudTrail, cloudtrail-data, the JSON API) on one port')
+    .addOption(dataDirOption())
+    .addOption(new Option('--port <port>', 'TCP port').argParser(port).default(DEFAULT_PORT))
+    .addOption(new Option('--host <addr>', 'address to listen on (loopback by default)').default(DEFAULT_HOST))
+    .addOption(regionOption())
+    .addOption(
+      new Option(
+        '--retention <duration>',
+        'prune events whose eventTime is older (e.g. 90d); default keeps all',
+      ).argParser(duration),
+    )
+    .addOption(
+      new Option('--prune-interval <duration>', 'how often retention pruning runs')
+        .argParser(duration)
+        .default(3_600_000, '1h'),
+    )
+    .addOption(new Option('--log-level <level>', 'pino log level').default('info'))
+    .action(async (o) => {
+      const { serve } = await import('./serve.js');
+      await serve({
+        dataDir: o.dataDir,
+        host: o.host,
+        port: o.port,
+        region: o.region,
+        retentionMs: o.retention,
+        pruneIntervalMs: o.pruneInterval,
+        logLevel: o.logLevel,
+      });
+    });
+
+  program
+    .command('import')
+    .description('import CloudTrail archives: files, AWSLogs/ folders or s3://bucket/prefix')
+    .argument('<paths...>', '.json / .json.gz files, folders, or s3:// URLs')
+    .addOption(dataDirOption())
+    .option('--account <id>', 'account for records that name none (default: the path’s, else the first account)')
+    .addOption(regionOption())
+    .option(
+      '--s3-endpoint <url>',
+      'S3-compatible endpoint for s3:// sources (else AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL)',
+    )
+    .option('--s3-force-path-style', 'path-style S3 addressing')
+    .addOption(new Option('--batch-size <n>', 'events per append').argParser(positiveInt))
+    .option('--json', 'print the summary as JSON', false)
+    .option('--no-progress', 'no progress bar')
+    .action(async (paths: string[], o) => {
+      const { runImport } = await import('./import.js');
+      process.exitCode = await runImport(paths, {
+        dataDir: o.dataDir,
+        account: o.account,
+        region: o.region,
+        s3Endpoint: o.s3Endpoint,
+        s3ForcePathStyle: o.s3ForcePathStyle,
+        batchSize: o.batchSize,
+        json: o.json,
+        progress: o.progress,
+      });
+    });
+
+  const keys = program.command('keys').description('accounts and access keys');
+  keys
+    .command('create')
+    .description('create an access key (and the account, when new)')
+    .addOption(dataDirOption())
+    .requiredOption('--account <id>', '12-digit account ID')
+    .addOption(
+      new Option('--policy <name>', 'policy')
+        .choices(['administrator', 'read-only', 'event-writer'])
+        .default('administrator'),
+    )
+    .option('--user-name <name>', 'the principal’s user name')
+    .addOption(regionOption())
+    .option('--json', 'print {"accountId","accessKeyId","secretAccessKey"}', false)
+    .action(async (o) => {
+      const { createKey } = await import('./keys.js');
+      const key = await createKey({
+        dataDir: o.dataDir,
+        account: o.account,
+        policy: o.policy,
+        userName: o.userName,
+        region: o.region,
+      });
+      if (o.json) {
+        process.stdout.write(
+          JSON.stringify({
+            accountId: key.accountId,
+            accessKeyId: key.accessKeyId,
+            secretAccessKey: key.secretAccessKey,
+          }) + '\n',
+        );
+      } else {
+        process.stdout.write(
+          `Created ${key.policy} key for account ${key.accountId} (user ${key.userName}):\n` +
+            `  aws_access_key_id     = ${key.accessKeyId}\n  aws_secret_access_key = ${key.secretAccessKey}\n` +
+            'The secret is shown once; store it now.\n',
+        );
+      }
+    });
+  keys
+    .command('list')
+    .description('list access keys (never their secrets)')
+    .addOption(dataDirOption())
+    .option('--account <id>', 'only this account')
+    .addOption(regionOption())
+    .option('--json', 'print JSON', false)
+    .action(async (o) => {
+      const { listKeys } = await import('./keys.js');
+      const list = await listKeys({ dataDir: o.dataDir, account: o.account, region: o.region });
+      if (o.json) process.stdout.write(JSON.stringify(list, null, 2) + '\n');
+      else
+        process.stdout.write(
+          renderTable(
+            ['account', 'access key', 'user', 'policy', 'status', 'created'],
+            list.map((k) => [
+              k.accountId,
+              k.accessKeyId,
+              k.userName,
+              k.policy,
+              k.status,
+              new Date(k.createdAtMs).toISOString(),
+            ]),
+          ) + '\n',
+        );
+    });
+  return program;
+}
+
+/** Entry point: errors a user can act on are printed plainly, without a stack. */
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildCli().parseAsync(argv);
+  } catch (err) {
+    if (
+      err instanceof UsageError ||
+      err instanceof DataDirBusyError ||
+      err instanceof UnknownPolicyError ||
+      err instanceof ControlError
+    ) {
+      process.stderr.write(`opentrail: ${err.message}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,53 @@
+import { pino, type Logger } from 'pino';
+import { KeyStore } from '../auth/key-store.js';
+import { ChannelStore } from '../ingest/channels.js';
+import { Ingestor } from '../ingest/ingestor.js';
+import { DuckDBEventLog } from '../log/duckdb/duckdb-event-log.js';
+import { EmbeddedDatabase, isDatabaseLockedError } from '../store/duckdb/database.js';
+import { DuckDBEventStore } from '../store/duckdb/duckdb-event-store.js';
+import type { AppContext } from '../api/context.js';
+
+/** The embedded default, assembled: one DuckDB file holding log, store, keys and channels. */
+export interface EmbeddedRuntime extends AppContext {
+  db: EmbeddedDatabase;
+  close(): Promise<void>;
+}
+
+export class DataDirBusyError extends Error {}
+
+export async function openEmbedded(
+  dataDir: string,
+  options: { region: string; logger?: Logger },
+): Promise<EmbeddedRuntime> {
+  let db: EmbeddedDatabase;
+  try {
+    db = await EmbeddedDatabase.open(dataDir);
+  } catch (err) {
+    if (isDatabaseLockedError(err)) {
+      throw new DataDirBusyError(
+        `another OpenTrail process holds ${dataDir} and does not answer on its control socket`,
+      );
+    }
+    throw err;
+  }
+  const log = await DuckDBEventLog.open(db);
+  const store = new DuckDBEventStore(db);
+  const keys = await KeyStore.open(db);
+  const channels = new ChannelStore(db, options.region);
+  const ingestor = new Ingestor(log);
+  const logger = options.logger ?? pino({ level: 'silent' });
+  return {
+    db,
+    log,
+    store,
+    keys,
+    channels,
+    ingestor,
+    region: options.region,
+    logger,
+    async close() {
+      await log.close();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import type { EventError, NormalizedEvent } from '../event/types.js';
+import { normalizeRecord, type NormalizeContext } from '../event/normalize.js';
+import type { EventLog } from '../log/event-log.js';
+
+export type IngestResult =
+  | { ok: true; eventId: string; accountId: string; status: 'stored' | 'duplicate'; seq: number }
+  | ({ ok: false } & EventError);
+
+export interface IngestCounters {
+  received: number;
+  stored: number;
+  duplicates: number;
+  rejected: number;
+}
+
+/**
+ * The one path every receiver uses: normalise each record, append the valid ones as one batch,
+ * and answer per event in the caller's order. Invalid events never block valid ones, and a
+ * result says `stored` only after the log has made the event durable.
+ */
+export class Ingestor {
+  private readonly stats: IngestCounters = { received: 0, stored: 0, duplicates: 0, rejected: 0 };
+
+  constructor(private readonly log: EventLog) {}
+
+  async ingest(records: readonly unknown[], ctx: Omit<NormalizeContext, 'receivedAtMs'>): Promise<IngestResult[]> {
+    const receivedAtMs = Date.now();
+    const results: (IngestResult | undefined)[] = new Array(records.length);
+    const valid: NormalizedEvent[] = [];
+    const positions: number[] = [];
+    const full = { ...ctx, receivedAtMs };
+    for (let i = 0; i < records.length; i++) {
+      const r = normalizeRecord(records[i], full);
+      if (r.ok) {
+        valid.push(r.event);
+        positions.push(i);
+      } else {
+        results[i] = { ok: false, ...r.error };
+      }
+    }
+    return this.finish(valid, positions, results, receivedAtMs);
+  }
+
+  /** Appends events that were normalised elsewhere (e.g. by a PutAuditEvents mapping). */
+  async appendNormalized(events: NormalizedEvent[], receivedAtMs: number): Promise<IngestResult[]> {
+    return this.finish(
+      events,
+      events.map((_, i) => i),
+      new Array(events.length),
+      receivedAtMs,
+    );
+  }
+
+  private async finish(
+    valid: NormalizedEvent[],
+    positions: number[],
+    results: (IngestResult | undefined)[],
+    receivedAtMs: number,
+  ): Promise<IngestResult[]> {
+    const outcomes = await this.log.append(valid, receivedAtMs);
+    outcomes.forEach((o, j) => {
+      const e = valid[j]!;
+      results[positions[j]!] = { ok: true, eventId: e.eventId, accountId: e.accountId, status: o.status, seq: o.seq };
+    });
+    const done = results as IngestResult[];
+    this.stats.received += done.length;
+    for (const r of done) {
+      if (!r.ok) this.stats.rejected++;
+      else if (r.status === 'stored') this.stats.stored++;
+      else this.stats.duplicates++;
+    }
+    return done;
+  }
+
+  counters(): IngestCounters {
+    return { ...this.stats };
+  }
+}

@@ -1,0 +1,112 @@
+import { createHash } from 'node:crypto';
+import type { EventError, NormalizedEvent } from '../event/types.js';
+import { MAX_RECORD_BYTES, normalizeRecord } from '../event/normalize.js';
+import type { Channel } from './channels.js';
+
+/** One entry of a PutAuditEvents call (spec §4.6). */
+export interface AuditEventEntry {
+  id: string;
+  eventData: string;
+  eventDataChecksum?: string;
+}
+
+export type MappedAuditEvent =
+  { ok: true; id: string; event: NormalizedEvent } | ({ ok: false; id: string } & EventError);
+
+/** Members of `eventData` that the CloudTrail Lake integration schema requires. */
+const REQUIRED_MEMBERS = ['version', 'eventSource', 'eventName', 'eventTime', 'UID'] as const;
+
+/**
+ * The eventID CloudTrail assigns, made deterministic: the same UID sent twice on one channel
+ * (a client retrying after a timeout) is the same event, so the log stores it once.
+ * Laid out as an RFC 4122 version-5 UUID.
+ */
+export function auditEventId(channel: Channel, uid: string): string {
+  const h = createHash('sha1').update(`${channel.accountId}\n${channel.channelArn}\n${uid}`).digest();
+  h[6] = (h[6]! & 0x0f) | 0x50;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+
+function fail(id: string, errorCode: EventError['errorCode'], errorMessage: string): MappedAuditEvent {
+  return { ok: false, id, errorCode, errorMessage };
+}
+
+function checksumMatches(eventData: string, checksum: string): boolean {
+  const digest = createHash('sha256').update(eventData, 'utf8').digest();
+  // The API documents base64; hex is what many hand-written clients send, so both are accepted.
+  return checksum === digest.toString('base64') || checksum.toLowerCase() === digest.toString('hex');
+}
+
+/**
+ * Turns PutAuditEvents entries into ordinary CloudTrail records: the caller's `eventData`
+ * members at the top level (UID kept), plus the fields CloudTrail adds. One shape for every
+ * event means lookups, trails, patterns and queries need no special case for custom events.
+ */
+export function mapAuditEvents(
+  entries: readonly AuditEventEntry[],
+  channel: Channel,
+  receivedAtMs: number,
+): MappedAuditEvent[] {
+  const ingestionTime = new Date(receivedAtMs).toISOString().slice(0, 19) + 'Z';
+  return entries.map((entry): MappedAuditEvent => {
+    const { id, eventData, eventDataChecksum } = entry;
+    if (Buffer.byteLength(eventData, 'utf8') > MAX_RECORD_BYTES) {
+      return fail(id, 'FieldTooLong', `eventData is longer than ${MAX_RECORD_BYTES} bytes (256 KB)`);
+    }
+    if (eventDataChecksum !== undefined && !checksumMatches(eventData, eventDataChecksum)) {
+      return fail(id, 'InvalidChecksum', 'eventDataChecksum is not the base64 SHA-256 of eventData');
+    }
+    let data: unknown;
+    try {
+      data = JSON.parse(eventData);
+    } catch (err) {
+      return fail(id, 'InvalidData', `eventData is not valid JSON: ${(err as Error).message}`);
+    }
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+      return fail(id, 'InvalidData', 'eventData must be a JSON object');
+    }
+    const d = data as Record<string, unknown>;
+    for (const member of REQUIRED_MEMBERS) {
+      if (d[member] === undefined || d[member] === null || d[member] === '') {
+        return fail(id, 'FieldNotFound', `eventData.${member} is required`);
+      }
+    }
+    const ui = d.userIdentity as Record<string, unknown> | undefined;
+    if (typeof ui !== 'object' || ui === null || Array.isArray(ui)) {
+      return fail(id, 'FieldNotFound', 'eventData.userIdentity is required (an object with type and principalId)');
+    }
+    for (const member of ['type', 'principalId'] as const) {
+      if (typeof ui[member] !== 'string' || ui[member] === '') {
+        return fail(id, 'FieldNotFound', `eventData.userIdentity.${member} is required`);
+      }
+    }
+    if (typeof d.UID !== 'string') return fail(id, 'InvalidData', 'eventData.UID must be a string');
+    if (d.recipientAccountId !== undefined && d.recipientAccountId !== channel.accountId) {
+      return fail(
+        id,
+        'InvalidRecipient',
+        `eventData.recipientAccountId ${String(d.recipientAccountId)} is not the account that owns the channel (${channel.accountId})`,
+      );
+    }
+    // The fields CloudTrail adds around eventData (spec §4.6); they win over same-named members.
+    // eventVersion is filled by normalisation.
+    Object.assign(d, {
+      eventCategory: 'ActivityAuditLog',
+      eventType: 'ActivityLog',
+      eventID: auditEventId(channel, d.UID),
+      awsRegion: channel.region,
+      recipientAccountId: channel.accountId,
+      metadata: { ingestionTime, channelARN: channel.channelArn },
+    });
+    const r = normalizeRecord(d, {
+      accountId: channel.accountId,
+      region: channel.region,
+      receivedAtMs,
+      profile: 'api',
+      enforceRecipient: true,
+    });
+    return r.ok ? { ok: true, id, event: r.event } : fail(id, r.error.errorCode, r.error.errorMessage);
+  });
+}
