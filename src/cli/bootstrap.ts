@@ -6,7 +6,7 @@ import { CREDENTIALS_FILE } from '../config/defaults.js';
 
 /** An AWS shared-credentials profile for a key. */
 export function credentialsProfile(key: AccessKeyRecord, profile = 'opentrail'): string {
-  return `[${profile}]\naws_access_key_id = ${key.accessKeyId}\naws_secret_access_key = ${key.secretAccessKey}\n`;
+  return `# OpenTrail account ${key.accountId}\n[${profile}]\naws_access_key_id = ${key.accessKeyId}\naws_secret_access_key = ${key.secretAccessKey}\n`;
 }
 
 /**
