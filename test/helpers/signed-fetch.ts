@@ -41,6 +41,7 @@ export async function signedFetch(
         agent: false,
       },
       (res) => {
+        answered = true;
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
@@ -49,7 +50,12 @@ export async function signedFetch(
         });
       },
     );
-    req.on('error', reject);
+    // A server that refuses a large body answers before reading it, and the rest of our write
+    // then fails (EPIPE): the answer is what counts.
+    let answered = false;
+    req.on('error', (err) => {
+      if (!answered) reject(err);
+    });
     req.end(init.body);
   });
 }
