@@ -23,13 +23,25 @@ export interface CliResult {
 }
 
 /** Runs the AWS CLI v1 on PATH (`aws`) against our endpoint. */
-export function aws(url: string, creds: Pick<Credentials, 'accessKeyId' | 'secretAccessKey'>, args: string[]): CliResult {
-  const r = spawnSync('aws', [...args, '--endpoint-url', url, '--output', 'json'], { env: awsEnv(creds), encoding: 'utf8', timeout: 60_000 });
+export function aws(
+  url: string,
+  creds: Pick<Credentials, 'accessKeyId' | 'secretAccessKey'>,
+  args: string[],
+): CliResult {
+  const r = spawnSync('aws', [...args, '--endpoint-url', url, '--output', 'json'], {
+    env: awsEnv(creds),
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, json: () => JSON.parse(r.stdout) };
 }
 
 /** Runs a Python snippet (boto3 is in the machine's Python); ENDPOINT is set in its globals. */
-export function python(url: string, creds: Pick<Credentials, 'accessKeyId' | 'secretAccessKey'>, code: string): CliResult {
+export function python(
+  url: string,
+  creds: Pick<Credentials, 'accessKeyId' | 'secretAccessKey'>,
+  code: string,
+): CliResult {
   const r = spawnSync('python3', ['-c', `ENDPOINT = ${JSON.stringify(url)}\n${code}`], {
     env: awsEnv(creds),
     encoding: 'utf8',

@@ -131,10 +131,7 @@ export function apiRecord(overrides: Record<string, unknown> = {}): Record<strin
 }
 
 /** Normalises a record that must be valid (throws with the error otherwise). */
-export function normalized(
-  record: Record<string, unknown>,
-  ctx: Partial<NormalizeContext> = {},
-): NormalizedEvent {
+export function normalized(record: Record<string, unknown>, ctx: Partial<NormalizeContext> = {}): NormalizedEvent {
   const r = normalizeRecord(record, { ...API_CTX, receivedAtMs: Date.UTC(2024, 4, 1, 12), ...ctx });
   if (!r.ok) throw new Error(`fixture record is invalid: ${r.error.errorCode} ${r.error.errorMessage}`);
   return r.event;

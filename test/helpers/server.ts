@@ -37,10 +37,16 @@ export function removeDir(dir: string): void {
 /** Starts the server; resolves once it listens. Reuses `dataDir` when given (restart tests). */
 export async function startServer(options: { dataDir?: string; args?: string[] } = {}): Promise<RunningServer> {
   const dataDir = options.dataDir ?? tempDir();
-  const child = spawn(process.execPath, [BIN, 'serve', '--data-dir', dataDir, '--port', '0', '--log-level', 'warn', ...(options.args ?? [])], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  // OPENTRAIL_NODE_ARGS lets a profiling run pass e.g. --cpu-prof to the server.
+  const nodeArgs = (process.env.OPENTRAIL_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, BIN, 'serve', '--data-dir', dataDir, '--port', '0', '--log-level', 'warn', ...(options.args ?? [])],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));

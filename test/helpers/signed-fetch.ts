@@ -8,7 +8,12 @@ export async function signedFetch(
   url: string,
   creds: Pick<Credentials, 'accessKeyId' | 'secretAccessKey'>,
   init: { method?: string; body?: string | Buffer; headers?: Record<string, string>; service?: string } = {},
-): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string; json: () => unknown }> {
+): Promise<{
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  json: () => unknown;
+}> {
   const u = new URL(url);
   const signer = new SignatureV4({
     service: init.service ?? 'opentrail',
