@@ -6,7 +6,7 @@ import { ERROR_CATALOGUE } from './errors.js';
 describe('the error catalogue', () => {
   const doc = readFileSync(join(import.meta.dirname, '../../docs/errors.md'), 'utf8');
   const documented = new Map(
-    [...doc.matchAll(/^\| `([A-Za-z0-9]+)` \| (\d{3}) \|/gm)].map((m) => [m[1]!, Number(m[2])]),
+    [...doc.matchAll(/^\|\s*`([A-Za-z0-9]+)`\s*\|\s*(\d{3})\s*\|/gm)].map((m) => [m[1]!, Number(m[2])]),
   );
 
   it('is documented in docs/errors.md with the same HTTP status, code for code', () => {
