@@ -17,7 +17,8 @@ export function authenticate(req: FastifyRequest, ctx: AppContext): Caller {
       method: req.method,
       path: q >= 0 ? url.slice(0, q) : url,
       query: q >= 0 ? url.slice(q + 1) : '',
-      headers: req.headers,
+      // Repeated headers are signed joined with ','; Node's merged view joins them with ', '.
+      headers: req.raw.headersDistinct,
       body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
     },
     (id) => {
@@ -27,7 +28,8 @@ export function authenticate(req: FastifyRequest, ctx: AppContext): Caller {
         ? { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey, accountId: key.accountId }
         : undefined;
     },
-    { nowMs: Date.now(), allowedServices: SERVICES },
+    // Events are the payload: an UNSIGNED-PAYLOAD request could be altered in flight unnoticed.
+    { nowMs: Date.now(), allowedServices: SERVICES, allowUnsignedPayload: false },
   );
   if (!result.ok) throw new ApiError(result.error.code as ErrorCode, result.error.message);
   const key = ctx.keys.get(result.key.accessKeyId)!;
