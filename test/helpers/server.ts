@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
+/** The team's shared fixtures, beside the repository (as on every machine and in CI). */
+export const FIXTURES = resolve(ROOT, '../shared/fixtures');
 export const BIN = join(ROOT, 'bin/opentrail.js');
 
 export interface Credentials {
@@ -84,6 +86,8 @@ export async function startServer(options: { dataDir?: string; args?: string[] }
 
 /** The administrator key the first start wrote to <data-dir>/credentials. */
 export function readAdminCredentials(dataDir: string): Credentials {
+  // A data directory that had accounts before its first `serve` gets no administrator key.
+  if (!existsSync(join(dataDir, 'credentials'))) return { accessKeyId: '', secretAccessKey: '', accountId: '' };
   const text = readFileSync(join(dataDir, 'credentials'), 'utf8');
   const accessKeyId = /aws_access_key_id = (\S+)/.exec(text)![1]!;
   const secretAccessKey = /aws_secret_access_key = (\S+)/.exec(text)![1]!;
