@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import type { AppContext } from './context.js';
 import { ApiError, ERROR_CATALOGUE } from './errors.js';
 import { registerCloudTrailJson } from './cloudtrail/dispatch.js';
@@ -52,6 +58,8 @@ export async function buildApiServer(ctx: AppContext, options: ApiServerOptions 
   // Typed as the default instance: our handlers need nothing of pino's own logger type.
   const app = Fastify({
     loggerInstance: ctx.logger,
+    // One log line per request would cost more than the request at 300+ calls/s; errors are logged.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 6 * 1024 * 1024,
     requestTimeout: options.requestTimeoutMs ?? 30_000,
     connectionTimeout: options.requestTimeoutMs ?? 30_000,
