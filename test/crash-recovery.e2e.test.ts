@@ -16,7 +16,10 @@ async function allEventIds(s: RunningServer): Promise<string[]> {
   const ids: string[] = [];
   let token: string | undefined;
   do {
-    const r = await signedFetch(`${s.url}/v1/events?limit=1000${token ? `&nextToken=${encodeURIComponent(token)}` : ''}`, s.admin);
+    const r = await signedFetch(
+      `${s.url}/v1/events?limit=1000${token ? `&nextToken=${encodeURIComponent(token)}` : ''}`,
+      s.admin,
+    );
     expect(r.status).toBe(200);
     const page = r.json() as { events: { eventID: string }[]; nextToken?: string };
     ids.push(...page.events.map((e) => e.eventID));
@@ -38,7 +41,12 @@ it('keeps every acknowledged event exactly once across a SIGKILL under load', as
       const batch = Array.from({ length: 100 }, () => {
         const id = randomUUID();
         sent.add(id);
-        return { eventID: id, eventSource: 'load.example.com', eventName: 'Write', userIdentity: { type: 'IAMUser', userName: 'load' } };
+        return {
+          eventID: id,
+          eventSource: 'load.example.com',
+          eventName: 'Write',
+          userIdentity: { type: 'IAMUser', userName: 'load' },
+        };
       });
       try {
         const r = await signedFetch(`${server!.url}/v1/events`, server!.admin, {

@@ -10,7 +10,14 @@ let server: RunningServer;
 function curl(creds: Credentials, args: string[]): { status: number | null; body: string } {
   const r = spawnSync(
     'curl',
-    ['-s', '--aws-sigv4', 'aws:amz:us-east-1:opentrail', '--user', `${creds.accessKeyId}:${creds.secretAccessKey}`, ...args],
+    [
+      '-s',
+      '--aws-sigv4',
+      'aws:amz:us-east-1:opentrail',
+      '--user',
+      `${creds.accessKeyId}:${creds.secretAccessKey}`,
+      ...args,
+    ],
     { encoding: 'utf8', timeout: 30_000 },
   );
   return { status: r.status, body: r.stdout };
@@ -25,9 +32,13 @@ function post(body: string | Buffer, creds: Credentials = server.admin) {
 }
 
 function createKey(account: string, policy: string): Credentials {
-  const r = spawnSync(process.execPath, [BIN, 'keys', 'create', '--data-dir', server.dataDir, '--account', account, '--policy', policy, '--json'], {
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    process.execPath,
+    [BIN, 'keys', 'create', '--data-dir', server.dataDir, '--account', account, '--policy', policy, '--json'],
+    {
+      encoding: 'utf8',
+    },
+  );
   expect(r.status, r.stderr).toBe(0);
   return JSON.parse(r.stdout) as Credentials;
 }
@@ -50,9 +61,18 @@ afterAll(async () => {
 
 describe('POST /v1/events', () => {
   it('takes one record from curl --aws-sigv4, as the README shows', async () => {
-    const r = curl(server.admin, ['-H', 'content-type: application/json', `${server.url}/v1/events`, '-d', JSON.stringify(record('CurlOne'))]);
+    const r = curl(server.admin, [
+      '-H',
+      'content-type: application/json',
+      `${server.url}/v1/events`,
+      '-d',
+      JSON.stringify(record('CurlOne')),
+    ]);
     expect(r.status).toBe(0);
-    const out = JSON.parse(r.body) as { successful: { id: string; eventID: string; status: string }[]; failed: unknown[] };
+    const out = JSON.parse(r.body) as {
+      successful: { id: string; eventID: string; status: string }[];
+      failed: unknown[];
+    };
     expect(out.failed).toEqual([]);
     expect(out.successful).toEqual([{ id: '0', eventID: expect.stringMatching(/^[0-9a-f-]{36}$/), status: 'stored' }]);
     const look = curl(server.admin, [`${server.url}/v1/events?eventName=CurlOne`]);
@@ -74,16 +94,31 @@ describe('POST /v1/events', () => {
   it('takes an array and a {"Records": [...]} body, with per-event results', async () => {
     const arr = await post(JSON.stringify([record('ArrOne'), { eventName: 'NoSource' }, record('GetThing')]));
     expect(arr.status).toBe(200);
-    const a = arr.json() as { successful: { id: string }[]; failed: { id: string; errorCode: string; errorMessage: string }[] };
+    const a = arr.json() as {
+      successful: { id: string }[];
+      failed: { id: string; errorCode: string; errorMessage: string }[];
+    };
     expect(a.successful.map((s) => s.id)).toEqual(['0', '2']);
-    expect(a.failed).toEqual([{ id: '1', errorCode: 'FieldNotFound', errorMessage: expect.stringContaining('eventSource is required') }]);
-    const rec = await post(JSON.stringify({ Records: [record('RecOne', { eventTime: 'yesterday' }), record('RecTwo', { eventTime: 1700000000 })] }));
+    expect(a.failed).toEqual([
+      { id: '1', errorCode: 'FieldNotFound', errorMessage: expect.stringContaining('eventSource is required') },
+    ]);
+    const rec = await post(
+      JSON.stringify({
+        Records: [record('RecOne', { eventTime: 'yesterday' }), record('RecTwo', { eventTime: 1700000000 })],
+      }),
+    );
     const b = rec.json() as { successful: { id: string }[]; failed: { id: string; errorCode: string }[] };
     expect(b.failed).toMatchObject([{ id: '0', errorCode: 'InvalidData' }]);
     expect(b.successful.map((s) => s.id)).toEqual(['1']);
-    const two = (await signedFetch(`${server.url}/v1/events?eventName=RecTwo`, server.admin)).json() as { events: { eventTime: string }[] };
+    const two = (await signedFetch(`${server.url}/v1/events?eventName=RecTwo`, server.admin)).json() as {
+      events: { eventTime: string }[];
+    };
     expect(two.events[0]!.eventTime).toBe('2023-11-14T22:13:20Z');
-    const [got] = ((await signedFetch(`${server.url}/v1/events?eventName=GetThing`, server.admin)).json() as { events: { readOnly: boolean }[] }).events;
+    const [got] = (
+      (await signedFetch(`${server.url}/v1/events?eventName=GetThing`, server.admin)).json() as {
+        events: { readOnly: boolean }[];
+      }
+    ).events;
     expect(got!.readOnly).toBe(true);
   });
 
@@ -93,20 +128,30 @@ describe('POST /v1/events', () => {
     const second = (await post(body)).json() as { successful: { status: string }[] };
     expect(first.successful[0]!.status).toBe('stored');
     expect(second.successful[0]!.status).toBe('duplicate');
-    const events = ((await signedFetch(`${server.url}/v1/events?eventName=Twice`, server.admin)).json() as { events: unknown[] }).events;
+    const events = (
+      (await signedFetch(`${server.url}/v1/events?eventName=Twice`, server.admin)).json() as { events: unknown[] }
+    ).events;
     expect(events).toHaveLength(1);
   });
 
   it('answers bad requests with AWS-shaped errors and keeps serving', async () => {
     const malformed = await post('{"eventName": ');
     expect(malformed.status).toBe(400);
-    expect(malformed.json()).toMatchObject({ __type: 'SerializationException', message: expect.stringContaining('not valid JSON') });
+    expect(malformed.json()).toMatchObject({
+      __type: 'SerializationException',
+      message: expect.stringContaining('not valid JSON'),
+    });
     expect(malformed.headers['x-amzn-requestid']).toMatch(/^[0-9a-f-]{36}$/);
     const badUtf8 = await post(Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0x22, 0x7d]));
-    expect(badUtf8.json()).toMatchObject({ __type: 'SerializationException', message: expect.stringContaining('UTF-8') });
+    expect(badUtf8.json()).toMatchObject({
+      __type: 'SerializationException',
+      message: expect.stringContaining('UTF-8'),
+    });
     const empty = await post('[]');
     expect(empty.json()).toMatchObject({ __type: 'ValidationException' });
-    const huge = await post(JSON.stringify([record('Big', { requestParameters: { blob: 'x'.repeat(300 * 1024) } }), record('Small')]));
+    const huge = await post(
+      JSON.stringify([record('Big', { requestParameters: { blob: 'x'.repeat(300 * 1024) } }), record('Small')]),
+    );
     const h = huge.json() as { successful: { id: string }[]; failed: { id: string; errorCode: string }[] };
     expect(h.failed).toMatchObject([{ id: '0', errorCode: 'FieldTooLong' }]);
     expect(h.successful.map((s) => s.id)).toEqual(['1']);
@@ -114,7 +159,13 @@ describe('POST /v1/events', () => {
     // races the early 413 with its own write.
     const bigFile = join(server.dataDir, 'big.json');
     writeFileSync(bigFile, JSON.stringify([{ pad: 'x'.repeat(7 * 1024 * 1024) }]));
-    const tooLarge = curl(server.admin, ['-H', 'content-type: application/json', '--data-binary', `@${bigFile}`, `${server.url}/v1/events`]);
+    const tooLarge = curl(server.admin, [
+      '-H',
+      'content-type: application/json',
+      '--data-binary',
+      `@${bigFile}`,
+      `${server.url}/v1/events`,
+    ]);
     expect(JSON.parse(tooLarge.body)).toMatchObject({ __type: 'RequestEntityTooLargeException' });
     const unsigned = await fetch(`${server.url}/v1/events`, { method: 'POST', body: '{}' });
     expect(await unsigned.json()).toMatchObject({ __type: 'MissingAuthenticationTokenException' });
@@ -136,13 +187,19 @@ describe('accounts and policies', () => {
     expect(mine.status).toBe(200);
     const theirs = await post(JSON.stringify(record('OnlyTheirs')), other);
     expect(theirs.status).toBe(200);
-    const seenByOther = (await signedFetch(`${server.url}/v1/events?limit=1000`, other)).json() as { events: { recipientAccountId: string; eventName: string }[] };
+    const seenByOther = (await signedFetch(`${server.url}/v1/events?limit=1000`, other)).json() as {
+      events: { recipientAccountId: string; eventName: string }[];
+    };
     expect(seenByOther.events.map((e) => e.eventName)).toEqual(['OnlyTheirs']);
-    const seenByMe = (await signedFetch(`${server.url}/v1/events?limit=1000`, server.admin)).json() as { events: { recipientAccountId: string }[] };
+    const seenByMe = (await signedFetch(`${server.url}/v1/events?limit=1000`, server.admin)).json() as {
+      events: { recipientAccountId: string }[];
+    };
     expect(seenByMe.events.length).toBeGreaterThan(1);
     expect(new Set(seenByMe.events.map((e) => e.recipientAccountId))).toEqual(new Set([server.admin.accountId]));
     // Writing into another account is refused per event.
-    const into = (await post(JSON.stringify(record('Sneaky', { recipientAccountId: '222233334444' })))).json() as { failed: { errorCode: string }[] };
+    const into = (await post(JSON.stringify(record('Sneaky', { recipientAccountId: '222233334444' })))).json() as {
+      failed: { errorCode: string }[];
+    };
     expect(into.failed).toMatchObject([{ errorCode: 'InvalidRecipient' }]);
   });
 
@@ -153,6 +210,8 @@ describe('accounts and policies', () => {
     const denied = await signedFetch(`${server.url}/v1/events`, writer);
     expect(denied.json()).toMatchObject({ __type: 'AccessDeniedException' });
     expect((await signedFetch(`${server.url}/v1/events?eventName=ByWriter`, reader)).status).toBe(200);
-    expect((await post(JSON.stringify(record('ByReader')), reader)).json()).toMatchObject({ __type: 'AccessDeniedException' });
+    expect((await post(JSON.stringify(record('ByReader')), reader)).json()).toMatchObject({
+      __type: 'AccessDeniedException',
+    });
   });
 });

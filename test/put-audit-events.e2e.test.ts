@@ -54,7 +54,10 @@ describe('PutAuditEvents with the AWS CLI v1', () => {
       JSON.stringify(entries),
     ]);
     expect(r.status, r.stderr).toBe(0);
-    const out = r.json() as { successful: { id: string; eventID: string }[]; failed: { id: string; errorCode: string; errorMessage: string }[] };
+    const out = r.json() as {
+      successful: { id: string; eventID: string }[];
+      failed: { id: string; errorCode: string; errorMessage: string }[];
+    };
     expect(out.successful.map((s) => s.id)).toEqual(['ok-1', 'ok-2']);
     for (const s of out.successful) expect(s.eventID).toMatch(/^[0-9a-f-]{36}$/);
     expect(out.failed).toEqual([
@@ -64,7 +67,12 @@ describe('PutAuditEvents with the AWS CLI v1', () => {
   });
 
   it('stores one ordinary CloudTrail record with eventData at the top level', async () => {
-    const [e] = await lookup('eventId=' + encodeURIComponent((await lookup('eventName=CancelOrder')).find((x) => x.UID === 'cli-uid-1')!.eventID as string));
+    const [e] = await lookup(
+      'eventId=' +
+        encodeURIComponent(
+          (await lookup('eventName=CancelOrder')).find((x) => x.UID === 'cli-uid-1')!.eventID as string,
+        ),
+    );
     expect(e).toMatchObject({
       eventVersion: expect.any(String),
       userIdentity: { type: 'CustomUser', principalId: 'alice', details: { team: 'payments' } },
@@ -119,13 +127,34 @@ describe('PutAuditEvents with the AWS CLI v1', () => {
     expect(created.status, created.stderr).toBe(0);
     const arn = (created.json() as { ChannelArn: string }).ChannelArn;
     expect(arn).toMatch(new RegExp(`^arn:aws:cloudtrail:us-east-1:${server.admin.accountId}:channel/[0-9a-f-]{36}$`));
-    const again = aws(server.url, server.admin, ['cloudtrail', 'create-channel', '--name', 'payments', '--source', 'Custom', '--destinations', 'Type=EVENT_DATA_STORE,Location=opentrail']);
+    const again = aws(server.url, server.admin, [
+      'cloudtrail',
+      'create-channel',
+      '--name',
+      'payments',
+      '--source',
+      'Custom',
+      '--destinations',
+      'Type=EVENT_DATA_STORE,Location=opentrail',
+    ]);
     expect(again.stderr).toContain('(ChannelAlreadyExistsException)');
-    const list = aws(server.url, server.admin, ['cloudtrail', 'list-channels']).json() as { Channels: { Name: string }[] };
+    const list = aws(server.url, server.admin, ['cloudtrail', 'list-channels']).json() as {
+      Channels: { Name: string }[];
+    };
     expect(list.Channels.map((c) => c.Name)).toEqual(['default', 'payments']);
-    const got = aws(server.url, server.admin, ['cloudtrail', 'get-channel', '--channel', arn]).json() as { Name: string; Source: string };
+    const got = aws(server.url, server.admin, ['cloudtrail', 'get-channel', '--channel', arn]).json() as {
+      Name: string;
+      Source: string;
+    };
     expect(got).toMatchObject({ Name: 'payments', Source: 'Custom' });
-    const put = aws(server.url, server.admin, ['cloudtrail-data', 'put-audit-events', '--channel-arn', arn, '--audit-events', JSON.stringify([{ id: 'p1', eventData: eventData('on-payments') }])]);
+    const put = aws(server.url, server.admin, [
+      'cloudtrail-data',
+      'put-audit-events',
+      '--channel-arn',
+      arn,
+      '--audit-events',
+      JSON.stringify([{ id: 'p1', eventData: eventData('on-payments') }]),
+    ]);
     expect((put.json() as { successful: unknown[] }).successful).toHaveLength(1);
     expect(aws(server.url, server.admin, ['cloudtrail', 'delete-channel', '--channel', arn]).status).toBe(0);
     const gone = aws(server.url, server.admin, ['cloudtrail', 'get-channel', '--channel', arn]);
@@ -135,7 +164,14 @@ describe('PutAuditEvents with the AWS CLI v1', () => {
   });
 
   it('answers a wrong secret and an unknown key with the AWS errors', () => {
-    const args = ['cloudtrail-data', 'put-audit-events', '--channel-arn', channelArn, '--audit-events', JSON.stringify([{ id: '1', eventData: eventData('u') }])];
+    const args = [
+      'cloudtrail-data',
+      'put-audit-events',
+      '--channel-arn',
+      channelArn,
+      '--audit-events',
+      JSON.stringify([{ id: '1', eventData: eventData('u') }]),
+    ];
     const wrong = aws(server.url, { ...server.admin, secretAccessKey: 'x'.repeat(40) }, args);
     expect(wrong.stderr).toContain('(InvalidSignatureException)');
     const unknown = aws(server.url, { accessKeyId: 'AKIAAAAAAAAAAAAAAAAA', secretAccessKey: 'x'.repeat(40) }, args);
@@ -155,7 +191,11 @@ print(json.dumps({'s1': r1['successful'], 'f1': r1['failed'], 's2': r2['successf
 `;
     const r = python(server.url, server.admin, code);
     expect(r.status, r.stderr).toBe(0);
-    const out = r.json() as { s1: { id: string; eventID: string }[]; f1: unknown[]; s2: { id: string; eventID: string }[] };
+    const out = r.json() as {
+      s1: { id: string; eventID: string }[];
+      f1: unknown[];
+      s2: { id: string; eventID: string }[];
+    };
     expect(out.s1).toHaveLength(100);
     expect(out.f1).toEqual([]);
     // A retried call names the same events: the same eventIDs, and nothing stored twice.
@@ -197,6 +237,11 @@ print(json.dumps([call([ev(i) for i in range(101)]), call([ev(1), ev(1)]), call(
 `;
     const r = python(server.url, server.admin, code);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.json()).toEqual(['ValidationException', 'DuplicatedAuditEventId', expect.stringMatching(/ValidationException|RequestEntityTooLargeException/), 'ValidationException']);
+    expect(r.json()).toEqual([
+      'ValidationException',
+      'DuplicatedAuditEventId',
+      expect.stringMatching(/ValidationException|RequestEntityTooLargeException/),
+      'ValidationException',
+    ]);
   });
 });
