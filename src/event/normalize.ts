@@ -85,6 +85,7 @@ const USER_IDENTITY_STRING_FIELDS = [
 
 const MANAGEMENT_FLAG_TYPES = new Set(['AwsApiCall', 'AwsConsoleAction', 'AwsConsoleSignIn', 'AwsServiceEvent']);
 const ACCOUNT_ID = /^\d{12}$/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -225,6 +226,13 @@ export function normalizeRecord(input: unknown, ctx: NormalizeContext): Normaliz
     }
 
     if (rec.eventID === undefined || rec.eventID === '') rec.eventID = randomUUID();
+    // The log keys events by (recipientAccountId, eventID) in UTF-8: ill-formed UTF-16 would
+    // collapse to U+FFFD there, and two different events would become one.
+    for (const f of ['eventID', 'recipientAccountId'] as const) {
+      if (LONE_SURROGATE.test(rec[f] as string)) {
+        throw new RecordError('InvalidData', `${f} must be well-formed Unicode text (it holds a lone surrogate)`);
+      }
+    }
     if (rec.eventVersion === undefined) rec.eventVersion = CURRENT_EVENT_VERSION;
     if (rec.awsRegion === undefined) rec.awsRegion = ctx.region;
     if (rec.eventType === undefined) rec.eventType = isInsight ? 'AwsCloudTrailInsight' : 'AwsApiCall';
@@ -246,7 +254,13 @@ export function normalizeRecord(input: unknown, ctx: NormalizeContext): Normaliz
       if (ro !== undefined) rec.readOnly = ro;
     }
 
-    const json = JSON.stringify(rec);
+    let json: string;
+    try {
+      json = JSON.stringify(rec);
+    } catch {
+      // JSON.parse accepts nesting deeper than JSON.stringify can recurse.
+      throw new RecordError('InvalidData', 'the event is nested too deeply to be stored');
+    }
     // Byte length without allocating a Buffer; JSON.stringify escapes lone surrogates.
     const bytes = Buffer.byteLength(json, 'utf8');
     if (bytes > MAX_RECORD_BYTES) {

@@ -22,11 +22,17 @@ export function parseEventTime(value: unknown): number | undefined {
     ms = Math.abs(value) < 1e11 ? value * 1000 : value;
   } else if (typeof value === 'string') {
     // Require a date-first ISO shape: Date.parse alone accepts "1", "May 5" and other guesses.
-    if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}(:?\d{2})?)?$/i.test(value)) {
-      return undefined;
-    }
-    const hasZone = /(Z|[+-]\d{2}(:?\d{2})?)$/i.test(value) && value.length > 10;
-    ms = Date.parse(hasZone || value.length === 10 ? value : value + 'Z');
+    const m = /^(\d{4})-(\d{2})-(\d{2})([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}(:?\d{2})?)?$/i.exec(value);
+    if (!m) return undefined;
+    // Date.parse rolls impossible days over ("2024-02-30" → March 1): refuse them instead.
+    const year = Number(m[1]);
+    const month = Number(m[2]);
+    const day = Number(m[3]);
+    if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return undefined;
+    const hasZone = m[7] !== undefined && value.length > 10;
+    // ISO 8601 allows an offset of whole hours ("+02"); Date.parse wants "+02:00".
+    const text = hasZone && /[+-]\d{2}$/.test(value) ? value + ':00' : value;
+    ms = Date.parse(hasZone || value.length === 10 ? text : text + 'Z');
   } else {
     return undefined;
   }

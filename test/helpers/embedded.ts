@@ -4,7 +4,7 @@
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { normalizeRecord, type NormalizeContext } from '../../src/event/normalize.js';
 import type { NormalizedEvent } from '../../src/event/types.js';
 import { Ingestor } from '../../src/ingest/ingestor.js';
@@ -12,7 +12,8 @@ import { DuckDBEventLog } from '../../src/log/duckdb/duckdb-event-log.js';
 import { EmbeddedDatabase } from '../../src/store/duckdb/database.js';
 import { DuckDBEventStore } from '../../src/store/duckdb/duckdb-event-store.js';
 
-export const FIXTURES_DIR = '/work/shared/fixtures';
+// The team's shared fixtures live beside the repository, on every machine and in CI.
+export const FIXTURES_DIR = resolve(import.meta.dirname, '../../../shared/fixtures');
 export const STRATUS_DIR = join(FIXTURES_DIR, 'stratus-red-team-detonation-logs');
 export const DOCS_RECORDS = join(FIXTURES_DIR, 'aws-docs-cloudtrail-examples', 'records.json');
 
@@ -36,14 +37,27 @@ export interface Embedded {
   close(): Promise<void>;
 }
 
-export async function openEmbedded(dir: string = tempDir()): Promise<Embedded> {
-  const db = await EmbeddedDatabase.open(dir);
-  const log = await DuckDBEventLog.open(db);
+export async function openEmbedded(dir?: string): Promise<Embedded> {
+  const ownDir = dir === undefined;
+  const where = dir ?? tempDir();
+  const db = await EmbeddedDatabase.open(where).catch((err: unknown) => {
+    if (ownDir) removeDir(where);
+    throw err;
+  });
+  let log: DuckDBEventLog;
+  try {
+    log = await DuckDBEventLog.open(db);
+  } catch (err) {
+    // Leave nothing behind when the log cannot open.
+    await db.close();
+    if (ownDir) removeDir(where);
+    throw err;
+  }
   const store = new DuckDBEventStore(db);
   const ingestor = new Ingestor(log);
   let closed = false;
   return {
-    dir,
+    dir: where,
     db,
     log,
     store,

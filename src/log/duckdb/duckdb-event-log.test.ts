@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -280,13 +280,10 @@ writeSync(1, JSON.stringify(out));
 process.kill(process.pid, 'SIGKILL');
 `,
     );
-    let stdout = '';
-    try {
-      stdout = execFileSync(process.execPath, ['--import', 'tsx', script], { cwd: root, encoding: 'utf8' });
-    } catch (err) {
-      stdout = (err as { stdout?: string }).stdout ?? '';
-    }
-    const acked = JSON.parse(stdout) as { status: string; seq: number }[];
+    const child = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: root, encoding: 'utf8' });
+    // It died without closing anything (no checkpoint, no clean shutdown).
+    expect(child.signal, child.stderr).toBe('SIGKILL');
+    const acked = JSON.parse(child.stdout) as { status: string; seq: number }[];
     expect(acked).toHaveLength(20);
     expect(acked.every((o) => o.status === 'stored')).toBe(true);
 

@@ -48,11 +48,17 @@ export class DuckDBEventLog implements EventLog {
     // The idempotency index, rebuilt from the stored events (hex MD5 digests, a million at a time).
     const keys = await db.read((c) =>
       c.runAndReadAll(
-        `SELECT string_agg(md5(account_id || chr(10) || event_id), '') FROM events GROUP BY seq // 1048576`,
+        `SELECT string_agg(md5(strlen(account_id)::VARCHAR || ':' || account_id || chr(10) || event_id), '') FROM events GROUP BY seq // 1048576`,
       ),
     );
     for (const row of keys.getRows()) if (typeof row[0] === 'string') log.keys.addHex(row[0]);
-    const r = await db.read((c) => c.runAndReadAll('SELECT coalesce(max(seq), 0) FROM events'));
+    // Retention may have deleted the newest rows: the committed high-water mark is kept apart.
+    const r = await db.read((c) =>
+      c.runAndReadAll(
+        `SELECT greatest(coalesce((SELECT max(seq) FROM events), 0),
+                         coalesce((SELECT seq FROM log_state WHERE name = 'head'), 0))`,
+      ),
+    );
     log.head = Number(r.getRows()[0]?.[0] ?? 0);
     return log;
   }
@@ -122,6 +128,7 @@ export class DuckDBEventLog implements EventLog {
     try {
       await w.run('BEGIN TRANSACTION');
       await w.run('INSERT INTO events SELECT * FROM staging');
+      await w.run(`INSERT OR REPLACE INTO log_state VALUES ('head', $seq)`, { seq });
       await w.run('COMMIT');
     } catch (err) {
       await w.run('ROLLBACK').catch(() => {});
@@ -188,7 +195,8 @@ export class DuckDBEventLog implements EventLog {
  * a row (measured), more than the rest of the row together.
  */
 function joinValues(values: string[]): string | null {
-  return values.length === 0 ? null : '\n' + values.join('\n') + '\n';
+  // Each value JSON-quoted, so a value never holds the raw newline that frames it.
+  return values.length === 0 ? null : '\n' + values.map((v) => JSON.stringify(v)).join('\n') + '\n';
 }
 
 function appendNullable(appender: DuckDBAppender, v: string | null): void {

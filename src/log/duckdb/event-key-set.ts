@@ -27,7 +27,13 @@ export class EventKeySet {
 
   /** The key of one event. */
   static keyOf(accountId: string, eventId: string): Buffer {
-    return createHash('md5').update(accountId).update('\n').update(eventId).digest();
+    // Length-prefixed, so no (account, id) pair can be spelled as another ("1\n2"+"x" vs "1"+"2\nx").
+    return createHash('md5')
+      .update(`${Buffer.byteLength(accountId)}:`)
+      .update(accountId)
+      .update('\n')
+      .update(eventId)
+      .digest();
   }
 
   has(key: Uint8Array): boolean {

@@ -372,3 +372,31 @@ describe('DuckDBEventStore.pruneBefore', () => {
     }
   });
 });
+
+describe('DuckDBEventStore.lookup of resource values holding a newline', () => {
+  it('matches whole resource values only, even when a value holds the list separator', async () => {
+    const account = '444444444444';
+    const r = await env.ingestor.ingest(
+      [
+        {
+          eventID: 'nl-1',
+          recipientAccountId: account,
+          eventSource: 'custom.example.com',
+          eventName: 'TagThing',
+          userIdentity: alice,
+          resources: [{ ARN: 'arn:aws:s3:::victim\narn:aws:s3:::other', type: 'AWS::S3::Bucket\nAWS::IAM::Role' }],
+        },
+      ],
+      API_CTX,
+    );
+    expect(r[0]).toMatchObject({ ok: true, status: 'stored' });
+    const find = async (key: LookupAttributeKey, value: string) =>
+      (await env.store.lookup({ accountId: account, attributes: [{ key, value }], limit: 5 })).events.map(
+        (e) => e.record.eventID,
+      );
+    expect(await find('ResourceName', 'arn:aws:s3:::victim\narn:aws:s3:::other')).toEqual(['nl-1']);
+    expect(await find('ResourceName', 'arn:aws:s3:::victim')).toEqual([]);
+    expect(await find('ResourceName', 'arn:aws:s3:::other')).toEqual([]);
+    expect(await find('ResourceType', 'AWS::IAM::Role')).toEqual([]);
+  });
+});

@@ -28,7 +28,11 @@ export function encodeCursor(c: Cursor): string {
 export function decodeCursor(token: string): Cursor | undefined {
   const m = /^(-?\d+):(\d+)$/.exec(Buffer.from(token, 'base64url').toString('utf8'));
   if (!m) return undefined;
-  return { timeMs: Number(m[1]), seq: Number(m[2]) };
+  const timeMs = Number(m[1]);
+  const seq = Number(m[2]);
+  // A tampered token must not reach SQL as an out-of-range timestamp (8.64e15 ms is JavaScript's Date range).
+  if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(timeMs) || Math.abs(timeMs) > 8.64e15) return undefined;
+  return { timeMs, seq };
 }
 
 export class InvalidCursorError extends Error {}
@@ -47,7 +51,7 @@ export class DuckDBEventStore implements EventStore {
     const params: Record<string, string | number> = { account: q.accountId };
     q.attributes.forEach((a, i) => {
       where.push(ATTRIBUTE_FILTERS[a.key](`$a${i}`));
-      params[`a${i}`] = a.value;
+      params[`a${i}`] = a.key === 'ResourceType' || a.key === 'ResourceName' ? JSON.stringify(a.value) : a.value;
     });
     if (q.startTimeMs !== undefined) {
       where.push('event_time >= make_timestamp($start * 1000)');
