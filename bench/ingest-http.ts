@@ -111,6 +111,13 @@ export async function runIngestHttp(options: { requests: number; concurrency: nu
     );
     const seconds = (performance.now() - started) / 1000;
     agent.destroy();
+    if (process.env.OT_TRACE) {
+      const f = (await import('node:fs')).readFileSync(`/proc/${server.process.pid}/stat`, 'utf8').split(' ');
+      const cu = process.cpuUsage();
+      process.stderr.write(
+        `server cpu ${(Number(f[13]) + Number(f[14])) / 100}s client cpu ${(cu.user + cu.system) / 1e6}s wall ${seconds}s\n`,
+      );
+    }
     if (failures > 0) throw new Error(`${failures} PutAuditEvents calls did not store all 100 events`);
     const events = options.requests * 100;
     return {
