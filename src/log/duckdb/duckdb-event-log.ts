@@ -1,9 +1,4 @@
-import {
-  timestampValue,
-  type DuckDBAppender,
-  type DuckDBConnection,
-  type DuckDBTimestampValue,
-} from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { lookupAttributesOf } from '../../event/attributes.js';
 import { EventKeySet } from './event-key-set.js';
 import type { NormalizedEvent } from '../../event/types.js';
@@ -106,15 +101,10 @@ export class DuckDBEventLog implements EventLog {
     const newKeys: Buffer[] = [];
     const slots: { batch: number; index: number }[] = [];
     let seq = this.head;
-    // The appender fills a temporary staging table, and one INSERT … SELECT moves the group's
-    // rows in its transaction: appending straight into `events` measured 3–4× slower. A fresh
-    // staging table per group: DELETE would leave dead rows in a temporary table, which is never
-    // checkpointed, so it would grow for as long as the server runs.
-    await w.run('CREATE OR REPLACE TEMP TABLE staging AS SELECT * FROM events LIMIT 0');
-    const appender = await w.createAppender('staging', 'main', 'temp');
+    const rows: unknown[][] = [];
+    const records: string[] = [];
     for (let b = 0; b < group.length; b++) {
       const { events, receivedAtMs } = group[b]!;
-      const receivedAt = timestampValue(BigInt(receivedAtMs) * 1000n);
       for (let i = 0; i < events.length; i++) {
         const e = events[i]!;
         const key = EventKeySet.keyOf(e.accountId, e.eventId);
@@ -123,13 +113,15 @@ export class DuckDBEventLog implements EventLog {
         newKeys.push(key);
         slots.push({ batch: b, index: i });
         outcomes[b]![i] = { status: 'stored', seq };
-        appendRow(appender, seq, e, receivedAt);
+        rows.push(columnsOf(seq, e, receivedAtMs));
+        records.push(e.json);
       }
     }
-    appender.closeSync();
     try {
       await w.run('BEGIN TRANSACTION');
-      await w.run('INSERT INTO events SELECT * FROM staging');
+      if (rows.length > 0) {
+        await w.run(INSERT_ROWS, { rows: JSON.stringify(rows), records: records.join('\n') });
+      }
       await w.run(`INSERT OR REPLACE INTO log_state VALUES ('head', $seq)`, { seq });
       await w.run('COMMIT');
     } catch (err) {
@@ -191,39 +183,70 @@ export class DuckDBEventLog implements EventLog {
 
 /**
  * Resource types and names are kept as one string, each value framed by newlines, so an exact
- * match is `contains(col, chr(10) || value || chr(10))`. LIST columns cost the appender ~10 µs
- * a row (measured), more than the rest of the row together.
+ * match is `contains(col, chr(10) || value || chr(10))`. LIST columns cost ~10 µs a row to hand
+ * over (measured), more than the rest of the row together.
  */
 function joinValues(values: string[]): string | null {
   // Each value JSON-quoted, so a value never holds the raw newline that frames it.
   return values.length === 0 ? null : '\n' + values.map((v) => JSON.stringify(v)).join('\n') + '\n';
 }
 
-function appendNullable(appender: DuckDBAppender, v: string | null): void {
-  if (v === null) appender.appendNull();
-  else appender.appendVarchar(v);
+/**
+ * DuckDB's JSON reader refuses a lone surrogate escape, which a record may legally hold; the
+ * lookup columns take U+FFFD in its place, as a UTF-8 column would anyway. The record itself is
+ * never parsed on the way in and keeps its escape.
+ */
+declare global {
+  // ES2024 string methods, present in Node 20 (V8 11.3); the project's lib stays ES2023 so that
+  // nothing newer than Node 20 slips in.
+  interface String {
+    isWellFormed(): boolean;
+    toWellFormed(): string;
+  }
 }
 
-/** One staging row, in the column order of `events`. */
-function appendRow(appender: DuckDBAppender, seq: number, e: NormalizedEvent, receivedAt: DuckDBTimestampValue): void {
-  // Derived in JavaScript, where the record is already parsed: extracting them from the JSON in
-  // DuckDB measured twice as slow on the insert path.
-  const a = lookupAttributesOf(e.record);
-  appender.appendBigInt(BigInt(seq));
-  appender.appendVarchar(e.accountId);
-  appender.appendVarchar(e.eventId);
-  appender.appendTimestamp(timestampValue(BigInt(e.eventTimeMs) * 1000n));
-  appender.appendTimestamp(receivedAt);
-  appendNullable(appender, a.eventName);
-  appendNullable(appender, a.eventSource);
-  appendNullable(appender, a.awsRegion);
-  appendNullable(appender, a.eventCategory);
-  if (a.readOnly === null) appender.appendNull();
-  else appender.appendBoolean(a.readOnly);
-  appendNullable(appender, a.username);
-  appendNullable(appender, a.accessKeyId);
-  appendNullable(appender, joinValues(a.resourceTypes));
-  appendNullable(appender, joinValues(a.resourceNames));
-  appender.appendVarchar(e.json);
-  appender.endRow();
+function wellFormed(v: string | null): string | null {
+  return v === null || v.isWellFormed() ? v : v.toWellFormed();
 }
+
+/**
+ * One row's columns of `events` but the record, as a JSON array. Derived in JavaScript, where
+ * the record is already parsed: extracting them from the record in DuckDB measured twice as slow.
+ */
+function columnsOf(seq: number, e: NormalizedEvent, receivedAtMs: number): unknown[] {
+  const a = lookupAttributesOf(e.record);
+  return [
+    seq,
+    e.accountId,
+    e.eventId,
+    e.eventTimeMs,
+    receivedAtMs,
+    wellFormed(a.eventName),
+    wellFormed(a.eventSource),
+    wellFormed(a.awsRegion),
+    wellFormed(a.eventCategory),
+    a.readOnly,
+    wellFormed(a.username),
+    wellFormed(a.accessKeyId),
+    wellFormed(joinValues(a.resourceTypes)),
+    wellFormed(joinValues(a.resourceNames)),
+  ];
+}
+
+/**
+ * A group goes to DuckDB as two string parameters: the rows' columns as one JSON array, and the
+ * records joined by newlines (JSON.stringify never writes a raw newline, so the split is exact
+ * and each record stays byte for byte what normalisation produced). DuckDB unnests both lists
+ * side by side. Measured against the row appender on 5,000-row groups: 3 µs a row of JavaScript
+ * instead of 30, and a cheaper insert, because the parsing runs in DuckDB's native code.
+ */
+const INSERT_ROWS = `
+  INSERT INTO events
+  SELECT c[1]::BIGINT, c[2], c[3], make_timestamp(c[4]::BIGINT * 1000), make_timestamp(c[5]::BIGINT * 1000),
+    c[6], c[7], c[8], c[9], c[10]::BOOLEAN, c[11], c[12], c[13], c[14], record
+  FROM (
+    SELECT unnest(json_extract($rows, '$[*]')) AS row_json, unnest(string_split($records, chr(10))) AS record
+  ), LATERAL (
+    SELECT json_extract_string(row_json, ['$[0]', '$[1]', '$[2]', '$[3]', '$[4]', '$[5]', '$[6]', '$[7]', '$[8]',
+      '$[9]', '$[10]', '$[11]', '$[12]', '$[13]']) AS c
+  )`;
