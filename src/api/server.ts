@@ -7,7 +7,7 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import type { AppContext } from './context.js';
-import { ApiError, ERROR_CATALOGUE } from './errors.js';
+import { ApiError } from './errors.js';
 import { registerCloudTrailJson } from './cloudtrail/dispatch.js';
 import { registerPutAuditEvents } from './cloudtrail-data/put-audit-events.js';
 import { registerEventsApi } from './opentrail/events.js';
@@ -87,5 +87,3 @@ export async function buildApiServer(ctx: AppContext, options: ApiServerOptions 
   registerEventsApi(app, ctx);
   return app;
 }
-
-export { ERROR_CATALOGUE };

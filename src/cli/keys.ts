@@ -30,20 +30,15 @@ export async function createKey(opts: {
 }): Promise<AccessKeyRecord> {
   if (!isAccountId(opts.account))
     throw new UsageError(`--account must be a 12-digit account ID, got "${opts.account}"`);
-  const body = {
-    accountId: opts.account,
+  const options = {
     ...(opts.policy ? { policy: opts.policy } : {}),
     ...(opts.userName ? { userName: opts.userName } : {}),
   };
   return withKeys(
     opts.dataDir,
     opts.region,
-    (c) => c.call<AccessKeyRecord>('POST', '/internal/keys', body),
-    (rt) =>
-      rt.keys.create(opts.account, {
-        ...(opts.policy ? { policy: opts.policy } : {}),
-        ...(opts.userName ? { userName: opts.userName } : {}),
-      }),
+    (c) => c.call<AccessKeyRecord>('POST', '/internal/keys', { accountId: opts.account, ...options }),
+    (rt) => rt.keys.create(opts.account, options),
   );
 }
 
