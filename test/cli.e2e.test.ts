@@ -32,7 +32,7 @@ const record = (name: string, extra: Record<string, unknown> = {}) => ({
 });
 
 describe('--help', () => {
-  it.each([[[]], [['serve']], [['import']], [['keys']], [['keys', 'create']], [['keys', 'list']]])(
+  it.each([[[]], [['serve']], [['import']], [['keys']], [['keys', 'create']], [['keys', 'list']], [['lookup']]])(
     'opentrail %j --help',
     (cmd) => {
       const r = opentrail([...cmd, '--help']);

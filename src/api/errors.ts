@@ -39,6 +39,7 @@ export const ERROR_CATALOGUE = {
   InvalidTimeRangeException: { status: 400, description: 'The start time is after the end time.' },
   InvalidMaxResultsException: { status: 400, description: 'MaxResults is out of range.' },
   InvalidLookupAttributesException: { status: 400, description: 'The lookup attributes are not valid.' },
+  InvalidEventCategoryException: { status: 400, description: 'EventCategory is not a valid value (only insight).' },
   // Server side
   InternalFailure: { status: 500, description: 'An unexpected error; the request can be retried.' },
   ServiceUnavailableException: { status: 503, description: 'The service is shutting down or overloaded.' },

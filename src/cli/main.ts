@@ -161,6 +161,58 @@ export function buildCli(): Command {
           ) + '\n',
         );
     });
+
+  program
+    .command('lookup')
+    .description('event history from a running server (several filters at once are ANDed)')
+    .option('--endpoint-url <url>', 'the server', 'http://127.0.0.1:4566')
+    .addOption(
+      dataDirOption().default(DEFAULT_DATA_DIR, `${DEFAULT_DATA_DIR} (its credentials file, profile opentrail)`),
+    )
+    .addOption(
+      new Option('--region <region>', 'region to sign the requests for').default(
+        process.env.AWS_REGION ?? DEFAULT_REGION,
+      ),
+    )
+    .option('--user <name>', 'user name (IAM user, role session, …)')
+    .option('--event-name <name>', 'event name, e.g. ConsoleLogin')
+    .option('--event-source <source>', 'event source, e.g. iam.amazonaws.com')
+    .option('--resource <name>', 'resource name or ARN')
+    .option('--resource-type <type>', 'resource type, e.g. AWS::S3::Bucket')
+    .option('--access-key-id <id>', 'access key the calls were signed with')
+    .option('--event-id <id>', 'one event by its ID')
+    .addOption(new Option('--read-only <bool>', 'read-only or write events').choices(['true', 'false']))
+    .addOption(new Option('--since <duration>', 'only events this recent, e.g. 2h, 7d').argParser(duration))
+    .option('--start-time <time>', 'only events at or after this time (ISO-8601)')
+    .option('--end-time <time>', 'only events at or before this time (ISO-8601)')
+    .addOption(new Option('--max <n>', 'events to show in total').argParser(positiveInt).default(50))
+    .option('--json', 'one JSON record per line (NDJSON)', false)
+    .addHelpText(
+      'after',
+      '\nCredentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, else <data-dir>/credentials [opentrail],\n' +
+        'else ~/.aws/credentials (AWS_SHARED_CREDENTIALS_FILE), profile $AWS_PROFILE or default.',
+    )
+    .action(async (o) => {
+      const { runLookup } = await import('./lookup.js');
+      process.exitCode = await runLookup({
+        endpointUrl: o.endpointUrl,
+        dataDir: o.dataDir,
+        region: o.region,
+        user: o.user,
+        eventName: o.eventName,
+        eventSource: o.eventSource,
+        resource: o.resource,
+        resourceType: o.resourceType,
+        accessKeyId: o.accessKeyId,
+        eventId: o.eventId,
+        readOnly: o.readOnly,
+        sinceMs: o.since,
+        startTime: o.startTime,
+        endTime: o.endTime,
+        max: o.max,
+        json: o.json,
+      });
+    });
   return program;
 }
 

@@ -47,9 +47,11 @@ export function lookupAttributesOf(record: CloudTrailRecord): LookupAttributes {
       if (typeof r.ARN === 'string') resourceNames.push(r.ARN);
     }
   }
+  // Insights records name the API they watch inside insightDetails.
+  const insight = record.insightDetails as { eventName?: unknown; eventSource?: unknown } | undefined;
   return {
-    eventName: str(record.eventName),
-    eventSource: str(record.eventSource),
+    eventName: str(record.eventName) ?? str(insight?.eventName),
+    eventSource: str(record.eventSource) ?? str(insight?.eventSource),
     awsRegion: str(record.awsRegion),
     eventCategory: str(record.eventCategory),
     readOnly: typeof record.readOnly === 'boolean' ? record.readOnly : null,
