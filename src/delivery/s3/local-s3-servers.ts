@@ -110,7 +110,7 @@ export async function startMotoServer(): Promise<LocalS3> {
     } catch (error) {
       if (attempt >= 150 || child.exitCode !== null) {
         child.kill('SIGTERM');
-        throw new Error(`moto_server on port ${port} did not start: ${(error as Error).message}`);
+        throw new Error(`moto_server on port ${port} did not start: ${(error as Error).message}`, { cause: error });
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
