@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { verifySigV4 } from '../auth/sigv4.js';
-import { BUILT_IN_POLICIES, isAllowed } from '../auth/policies.js';
+import { builtInPolicy } from '../auth/policies.js';
 import type { AppContext, Caller } from './context.js';
 import { callerArn } from './context.js';
 import { ApiError, type ErrorCode } from './errors.js';
@@ -8,8 +8,17 @@ import { ApiError, type ErrorCode } from './errors.js';
 /** Services whose SigV4 scope this server accepts; `opentrail` is our own JSON API. */
 const SERVICES = ['cloudtrail', 'cloudtrail-data', 'opentrail'];
 
-/** Verifies the request's SigV4 signature and returns who sent it. */
+/** AWS's wording for a throttled call, whatever the cause. */
+export const MSG_RATE_EXCEEDED = 'Rate exceeded';
+
+/**
+ * Verifies the request's SigV4 signature and returns who sent it. Throttles: a source IP with too
+ * many failed authentications is refused before its signature is checked, and a key over its rate
+ * after. Both answer ThrottlingException, as AWS does when a caller is over a limit.
+ */
 export function authenticate(req: FastifyRequest, ctx: AppContext): Caller {
+  const sourceIp = req.ip;
+  if (!ctx.limits.failedAuthPerIp.has(sourceIp)) throw new ApiError('ThrottlingException', MSG_RATE_EXCEEDED);
   const url = req.raw.url ?? '/';
   const q = url.indexOf('?');
   const result = verifySigV4(
@@ -23,7 +32,8 @@ export function authenticate(req: FastifyRequest, ctx: AppContext): Caller {
     },
     (id) => {
       const key = ctx.keys.get(id);
-      // An inactive key is answered like an unknown one, as AWS does.
+      // An inactive (or deleted) key is answered like an unknown one, as AWS does:
+      // UnrecognizedClientException, "The security token included in the request is invalid."
       return key && key.status === 'Active'
         ? { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey, accountId: key.accountId }
         : undefined;
@@ -31,25 +41,52 @@ export function authenticate(req: FastifyRequest, ctx: AppContext): Caller {
     // Events are the payload: an UNSIGNED-PAYLOAD request could be altered in flight unnoticed.
     { nowMs: Date.now(), allowedServices: SERVICES, allowUnsignedPayload: false },
   );
-  if (!result.ok) throw new ApiError(result.error.code as ErrorCode, result.error.message);
+  if (!result.ok) {
+    ctx.limits.failedAuthPerIp.take(sourceIp);
+    throw new ApiError(result.error.code as ErrorCode, result.error.message);
+  }
   const key = ctx.keys.get(result.key.accessKeyId)!;
+  if (!ctx.limits.perKey.take(key.accessKeyId)) throw new ApiError('ThrottlingException', MSG_RATE_EXCEEDED);
+  const permissions = ctx.keys.permissions(key.accessKeyId);
   return {
     accountId: key.accountId,
     accessKeyId: key.accessKeyId,
     userName: key.userName,
     policy: key.policy,
-    sourceIp: req.ip,
+    ...(permissions ? { permissions } : {}),
+    sourceIp,
     userAgent: String(req.headers['user-agent'] ?? ''),
   };
 }
 
-/** Refuses the call unless the caller's policy allows `action` (e.g. `cloudtrail:GetChannel`). */
-export function authorize(caller: Caller, action: string): void {
-  const policy = BUILT_IN_POLICIES[caller.policy];
-  if (!policy || !isAllowed(policy, action)) {
+/**
+ * AWS's AccessDenied wording for identity-based policies. The resource clause appears only for
+ * actions on a resource; actions without one (LookupEvents, ListTrails) are shown without it.
+ */
+export function accessDeniedMessage(
+  principalArn: string,
+  action: string,
+  resource: string | undefined,
+  explicit: boolean,
+): string {
+  const on = resource !== undefined && resource !== '*' ? ` on resource: ${resource}` : '';
+  const why = explicit
+    ? ' with an explicit deny in an identity-based policy'
+    : ` because no identity-based policy allows the ${action} action`;
+  return `User: ${principalArn} is not authorized to perform: ${action}${on}${why}`;
+}
+
+/**
+ * Refuses the call unless the caller's policy allows `action` (e.g. `cloudtrail:GetChannel`) on
+ * `resource` (an ARN; omitted for actions that have none, which policies see as `*`).
+ */
+export function authorize(caller: Caller, action: string, resource?: string): void {
+  const policy = caller.permissions ?? builtInPolicy(caller.policy);
+  const decision = policy ? policy.evaluate(action, resource ?? '*') : 'ImplicitDeny';
+  if (decision !== 'Allow') {
     throw new ApiError(
       'AccessDeniedException',
-      `User: ${callerArn(caller)} is not authorized to perform: ${action} because no identity-based policy allows the ${action} action`,
+      accessDeniedMessage(callerArn(caller), action, resource, decision === 'ExplicitDeny'),
     );
   }
 }

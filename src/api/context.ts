@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import type { KeyStore } from '../auth/key-store.js';
+import type { CompiledPolicy } from '../auth/policies.js';
+import type { RequestLimits } from '../auth/throttle.js';
 import type { ChannelStore } from '../ingest/channels.js';
 import type { Ingestor } from '../ingest/ingestor.js';
 import type { EventLog } from '../log/event-log.js';
@@ -11,6 +13,8 @@ export interface AppContext {
   store: EventStore;
   ingestor: Ingestor;
   keys: KeyStore;
+  /** Per-key request rate and per-IP failed-authentication bounds. */
+  limits: RequestLimits;
   channels: ChannelStore;
   /** The region this server answers as (default awsRegion, channel ARNs). */
   region: string;
@@ -22,7 +26,10 @@ export interface Caller {
   accountId: string;
   accessKeyId: string;
   userName: string;
+  /** The policy's name (built-in, or `custom:<name>`). */
   policy: string;
+  /** The key's compiled policy; when absent, authorisation uses the built-in policy named `policy`. */
+  permissions?: CompiledPolicy;
   sourceIp: string;
   userAgent: string;
 }

@@ -30,7 +30,7 @@ export class ControlClient {
     }
   }
 
-  call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
     return new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
       const req = request(

@@ -5,7 +5,6 @@ import { UnknownPolicyError } from '../auth/key-store.js';
 import { ControlError } from './control-client.js';
 import { DataDirBusyError } from './runtime.js';
 import { UsageError } from './usage-error.js';
-import { renderTable } from './table.js';
 
 function duration(value: string): number {
   const ms = parseDuration(value);
@@ -96,70 +95,101 @@ export function buildCli(): Command {
       });
     });
 
-  const keys = program.command('keys').description('accounts and access keys');
+  const keys = program
+    .command('keys')
+    .description('accounts, principals and their access keys (through a running server when one holds the data)');
   keys
     .command('create')
-    .description('create an access key (and the account, when new)')
+    .description('create an access key for a user (and the account, when new)')
     .addOption(dataDirOption())
     .requiredOption('--account <id>', '12-digit account ID')
     .addOption(
-      new Option('--policy <name>', 'policy')
+      new Option('--policy <name>', 'built-in policy')
         .choices(['administrator', 'read-only', 'event-writer'])
         .default('administrator'),
     )
-    .option('--user-name <name>', 'the principal’s user name')
+    .addOption(
+      new Option('--policy-file <file>', 'an IAM-style JSON policy document to attach instead').conflicts('policy'),
+    )
+    .option('--user-name <name>', 'the principal’s user name (default: admin, or the policy’s name)')
     .addOption(regionOption())
     .option('--json', 'print {"accountId","accessKeyId","secretAccessKey"}', false)
     .action(async (o) => {
-      const { createKey } = await import('./keys.js');
+      const { createKey, formatNewKey, newKeyJson } = await import('./keys.js');
       const key = await createKey({
         dataDir: o.dataDir,
-        account: o.account,
-        policy: o.policy,
-        userName: o.userName,
         region: o.region,
+        account: o.account,
+        ...(o.policyFile !== undefined ? { policyFile: o.policyFile } : { policy: o.policy }),
+        userName: o.userName,
       });
-      if (o.json) {
-        process.stdout.write(
-          JSON.stringify({
-            accountId: key.accountId,
-            accessKeyId: key.accessKeyId,
-            secretAccessKey: key.secretAccessKey,
-          }) + '\n',
-        );
-      } else {
-        process.stdout.write(
-          `Created ${key.policy} key for account ${key.accountId} (user ${key.userName}):\n` +
-            `  aws_access_key_id     = ${key.accessKeyId}\n  aws_secret_access_key = ${key.secretAccessKey}\n` +
-            'The secret is shown once; store it now.\n',
-        );
-      }
+      process.stdout.write(o.json ? newKeyJson(key) : formatNewKey(key));
     });
   keys
     .command('list')
     .description('list access keys (never their secrets)')
     .addOption(dataDirOption())
     .option('--account <id>', 'only this account')
+    .option('--user-name <name>', 'only this user')
     .addOption(regionOption())
     .option('--json', 'print JSON', false)
     .action(async (o) => {
-      const { listKeys } = await import('./keys.js');
-      const list = await listKeys({ dataDir: o.dataDir, account: o.account, region: o.region });
-      if (o.json) process.stdout.write(JSON.stringify(list, null, 2) + '\n');
-      else
-        process.stdout.write(
-          renderTable(
-            ['account', 'access key', 'user', 'policy', 'status', 'created'],
-            list.map((k) => [
-              k.accountId,
-              k.accessKeyId,
-              k.userName,
-              k.policy,
-              k.status,
-              new Date(k.createdAtMs).toISOString(),
-            ]),
-          ) + '\n',
-        );
+      const { formatKeyTable, listKeys } = await import('./keys.js');
+      const list = await listKeys({ dataDir: o.dataDir, region: o.region, account: o.account, userName: o.userName });
+      process.stdout.write(o.json ? JSON.stringify(list, null, 2) + '\n' : formatKeyTable(list));
+    });
+  const keyStatusCommand = (name: 'activate' | 'deactivate', status: 'Active' | 'Inactive', description: string) => {
+    const cmd = keys
+      .command(name)
+      .description(description)
+      .argument('<access-key-id>', 'the key')
+      .addOption(dataDirOption())
+      .addOption(regionOption())
+      .option('--json', 'print the key as JSON', false);
+    if (status === 'Inactive') cmd.option('--force', 'even the last administrator key of the first account', false);
+    cmd.action(async (accessKeyId: string, o) => {
+      const { setKeyStatus } = await import('./keys.js');
+      const key = await setKeyStatus({
+        dataDir: o.dataDir,
+        region: o.region,
+        accessKeyId,
+        status,
+        force: o.force === true,
+      });
+      process.stdout.write(o.json ? JSON.stringify(key) + '\n' : `${key.accessKeyId} is now ${key.status}.\n`);
+    });
+  };
+  keyStatusCommand('deactivate', 'Inactive', 'deactivate a key: requests signed with it are refused');
+  keyStatusCommand('activate', 'Active', 'activate a deactivated key again');
+  keys
+    .command('delete')
+    .description('delete a key for good')
+    .argument('<access-key-id>', 'the key')
+    .addOption(dataDirOption())
+    .addOption(regionOption())
+    .option('--force', 'even the last administrator key of the first account', false)
+    .option('--json', 'print the deleted key as JSON', false)
+    .action(async (accessKeyId: string, o) => {
+      const { deleteKey } = await import('./keys.js');
+      const key = await deleteKey({ dataDir: o.dataDir, region: o.region, accessKeyId, force: o.force });
+      process.stdout.write(
+        o.json
+          ? JSON.stringify(key) + '\n'
+          : `Deleted ${key.accessKeyId} (user ${key.userName}, account ${key.accountId}).\n`,
+      );
+    });
+  keys
+    .command('rotate')
+    .description('create a new key for the same user and policy; print it')
+    .argument('<access-key-id>', 'the key to replace')
+    .addOption(dataDirOption())
+    .addOption(regionOption())
+    .option('--deactivate-old', 'deactivate the old key at once (default: leave it active until clients switch)', false)
+    .option('--json', 'print the new key and the old one’s id and status as JSON', false)
+    .action(async (accessKeyId: string, o) => {
+      const { formatRotation, rotateKey, rotationJson } = await import('./keys.js');
+      const r = await rotateKey({ dataDir: o.dataDir, region: o.region, accessKeyId, deactivateOld: o.deactivateOld });
+      process.stdout.write(o.json ? rotationJson(r) : formatRotation(r));
     });
 
   program

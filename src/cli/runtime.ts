@@ -1,5 +1,6 @@
 import { pino, type Logger } from 'pino';
 import { KeyStore } from '../auth/key-store.js';
+import { RequestLimits, type RequestLimitsOptions } from '../auth/throttle.js';
 import { ChannelStore } from '../ingest/channels.js';
 import { Ingestor } from '../ingest/ingestor.js';
 import { DuckDBEventLog } from '../log/duckdb/duckdb-event-log.js';
@@ -17,7 +18,7 @@ export class DataDirBusyError extends Error {}
 
 export async function openEmbedded(
   dataDir: string,
-  options: { region: string; logger?: Logger },
+  options: { region: string; logger?: Logger; limits?: RequestLimitsOptions },
 ): Promise<EmbeddedRuntime> {
   let db: EmbeddedDatabase;
   try {
@@ -41,6 +42,7 @@ export async function openEmbedded(
     log,
     store,
     keys,
+    limits: new RequestLimits(options.limits),
     channels,
     ingestor,
     region: options.region,
