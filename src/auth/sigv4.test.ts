@@ -363,6 +363,24 @@ describe('verifySigV4: failures', () => {
     );
   });
 
+  it('a replayed request (the same bytes again) is refused once it is outside the window', async () => {
+    const req = await smithySign(lookupEvents());
+    const replay = (): SigV4Request => structuredClone(req);
+    // Like AWS, SigV4 has no nonce: within the window the identical request verifies again.
+    expectOk(verifySigV4(replay(), lookup, { ...TRAIL_OPTS, nowMs: T0 }));
+    expectOk(verifySigV4(replay(), lookup, { ...TRAIL_OPTS, nowMs: T0 + 15 * MIN }));
+    expectError(
+      verifySigV4(replay(), lookup, { ...TRAIL_OPTS, nowMs: T0 + 15 * MIN + 1000 }),
+      'InvalidSignatureException',
+      'Signature expired: 20240101T000000Z is now earlier than 20240101T000001Z (20240101T001501Z - 15 min.)',
+    );
+    expectError(
+      verifySigV4(replay(), lookup, { ...TRAIL_OPTS, nowMs: T0 + 24 * 60 * MIN }),
+      'InvalidSignatureException',
+      /^Signature expired: 20240101T000000Z is now earlier than 20240101T234500Z/,
+    );
+  });
+
   it('missing Authorization (and non-SigV4 Authorization headers, which are never echoed)', async () => {
     const req = await smithySign(lookupEvents());
     const { authorization: _auth, ...noAuth } = req.headers;
