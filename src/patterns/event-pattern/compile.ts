@@ -170,11 +170,11 @@ function matchField(node: PatternNode, value: unknown, trace?: Trace): boolean {
     trace?.enter(node.name);
     try {
       for (const el of value) if (matchField(node, el, trace?.quiet())) return true;
+      trace?.note(`no single element of the array satisfies every condition under it`);
+      return false;
     } finally {
       trace?.exit();
     }
-    trace?.note(`no single element of the array satisfies every condition under it`);
-    return false;
   }
   trace?.enter(node.name);
   try {
