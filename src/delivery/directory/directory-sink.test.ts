@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOSTILE_KEYS, describeSinkConformance } from '../sink-conformance.js';
 import { SinkError } from '../sink.js';
@@ -154,7 +154,10 @@ describe('DirectorySink on disk', () => {
 
   it('reads a real CloudTrail bucket tree (the digest fixture) in S3 order', async () => {
     const sink = new DirectorySink({
-      root: '/work/shared/fixtures/cloudtrail-digest-basics/scenarios/01_valid_chain/bucket',
+      root: resolve(
+        import.meta.dirname,
+        '../../../../shared/fixtures/cloudtrail-digest-basics/scenarios/01_valid_chain/bucket',
+      ),
       bucket: 'heldout-ct-bucket',
     });
     const keys = await collectKeys(sink, 'AWSLogs/123456789012/');
