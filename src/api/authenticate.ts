@@ -12,13 +12,15 @@ const SERVICES = ['cloudtrail', 'cloudtrail-data', 'opentrail'];
 export const MSG_RATE_EXCEEDED = 'Rate exceeded';
 
 /**
- * Verifies the request's SigV4 signature and returns who sent it. Throttles: a source IP with too
- * many failed authentications is refused before its signature is checked, and a key over its rate
- * after. Both answer ThrottlingException, as AWS does when a caller is over a limit.
+ * Verifies the request's SigV4 signature and returns who sent it. Two limits answer
+ * ThrottlingException, as AWS does when a caller is over a limit: a key over its request rate, and
+ * a source IP over its rate of failed authentications — then its further failures are answered
+ * with the throttle instead of the authentication error, so a client stuck on a bad key (or a
+ * prober) cannot make each failure cost an error path and an audit record. A correctly signed
+ * request is never refused for its IP's failures: clients behind one NAT do not lock each other out.
  */
 export function authenticate(req: FastifyRequest, ctx: AppContext): Caller {
   const sourceIp = req.ip;
-  if (!ctx.limits.failedAuthPerIp.has(sourceIp)) throw new ApiError('ThrottlingException', MSG_RATE_EXCEEDED);
   const url = req.raw.url ?? '/';
   const q = url.indexOf('?');
   const result = verifySigV4(
@@ -42,7 +44,7 @@ export function authenticate(req: FastifyRequest, ctx: AppContext): Caller {
     { nowMs: Date.now(), allowedServices: SERVICES, allowUnsignedPayload: false },
   );
   if (!result.ok) {
-    ctx.limits.failedAuthPerIp.take(sourceIp);
+    if (!ctx.limits.failedAuthPerIp.take(sourceIp)) throw new ApiError('ThrottlingException', MSG_RATE_EXCEEDED);
     throw new ApiError(result.error.code as ErrorCode, result.error.message);
   }
   const key = ctx.keys.get(result.key.accessKeyId)!;
