@@ -495,8 +495,12 @@ describe('account isolation', () => {
       for await (const page of paginateLookupEvents({ client: clientB, pageSize: 50 }, input)) {
         for (const e of page.Events ?? []) {
           expect(aIds.has(e.EventId!), JSON.stringify(input)).toBe(false);
-          expect(JSON.parse(e.CloudTrailEvent!)).toMatchObject({ recipientAccountId: ACCOUNT_B });
-          seen.add(e.EventId!);
+          const record = JSON.parse(e.CloudTrailEvent!) as Record<string, unknown>;
+          expect(record).toMatchObject({ recipientAccountId: ACCOUNT_B });
+          // B's own lookups are recorded in B's account by the self-audit, signed with B's key.
+          if (record.eventSource === 'cloudtrail.amazonaws.com') {
+            expect(record).toMatchObject({ eventName: 'LookupEvents', userIdentity: { accountId: ACCOUNT_B } });
+          } else seen.add(e.EventId!);
         }
       }
     }
@@ -572,7 +576,13 @@ function cliSuite(run: (args: string[], creds?: Credentials) => ReturnType<typeo
 
   it('sees only its own account', () => {
     const out = events(run(['cloudtrail', 'lookup-events', '--page-size', '50'], keyB));
-    expect(out.Events.map((e) => e.EventId).sort()).toEqual(idsB.slice(0, 4).sort());
+    const audit = out.Events.filter((e) => e.EventSource === 'cloudtrail.amazonaws.com');
+    expect(audit.every((e) => e.EventName === 'LookupEvents')).toBe(true);
+    expect(
+      out.Events.filter((e) => !audit.includes(e))
+        .map((e) => e.EventId)
+        .sort(),
+    ).toEqual(idsB.slice(0, 4).sort());
   });
 }
 

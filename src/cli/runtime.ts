@@ -7,6 +7,7 @@ import { DuckDBEventLog } from '../log/duckdb/duckdb-event-log.js';
 import { EmbeddedDatabase, isDatabaseLockedError } from '../store/duckdb/database.js';
 import { DuckDBEventStore } from '../store/duckdb/duckdb-event-store.js';
 import type { AppContext } from '../api/context.js';
+import { SelfAudit } from '../api/self-audit.js';
 
 /** The embedded default, assembled: one DuckDB file holding log, store, keys and channels. */
 export interface EmbeddedRuntime extends AppContext {
@@ -45,6 +46,7 @@ export async function openEmbedded(
     limits: new RequestLimits(options.limits),
     channels,
     ingestor,
+    audit: new SelfAudit(ingestor, logger),
     region: options.region,
     logger,
     async close() {

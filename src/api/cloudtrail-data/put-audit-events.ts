@@ -6,9 +6,15 @@ import type { AppContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { parseJsonObject } from '../body.js';
 import { authenticate, authorize } from '../authenticate.js';
+import { auditFailedAuthentication } from '../audit-request.js';
 
 export const MAX_AUDIT_EVENTS = 100;
 export const MAX_PUT_AUDIT_EVENTS_BYTES = 1024 * 1024;
+const AUDIT_SHAPE = {
+  eventSource: 'cloudtrail-data.amazonaws.com',
+  eventName: 'PutAuditEvents',
+  readOnly: false,
+} as const;
 const ENTRY_ID = /^[-_A-Za-z0-9]+$/;
 const EXTERNAL_ID = /^[\w+=,.@:/-]*$/;
 
@@ -60,7 +66,14 @@ function readEntries(body: Record<string, unknown>): AuditEventEntry[] {
 /** cloudtrail-data `PutAuditEvents`, REST-JSON, exactly as AWS serves it. */
 export function registerPutAuditEvents(app: FastifyInstance, ctx: AppContext): void {
   app.post('/PutAuditEvents', { bodyLimit: MAX_PUT_AUDIT_EVENTS_BYTES + 64 * 1024 }, async (req, reply) => {
-    const caller = authenticate(req, ctx);
+    let caller;
+    try {
+      caller = authenticate(req, ctx);
+    } catch (err) {
+      // Ingest calls are data-plane traffic and are not recorded; a refused key is (DESIGN §1).
+      await auditFailedAuthentication(req, ctx, AUDIT_SHAPE, err);
+      throw err;
+    }
     authorize(caller, 'cloudtrail-data:PutAuditEvents');
     const query = req.query as Record<string, string | undefined>;
     const channelRef = query.channelArn;
