@@ -9,6 +9,8 @@ import { parseSelector, resolve, type Step } from './selector.js';
 
 export interface JsonCondition {
   test(event: unknown): boolean;
+  /** Set on `selector = "literal"` (no wildcard), so ORs of them can become one Set lookup. */
+  exact?: { selector: string; steps: Step[]; value: string };
   /** Explains this condition against an event, one line per comparison. */
   explain(event: unknown, out: string[]): boolean;
 }
@@ -168,6 +170,9 @@ class Parser {
       return leaf(selector, steps, `${op} ${text}`, (v) => typeof v === 'number' && cmp(v));
     }
     const eq = isNumber ? numberEquals(text) : stringEquals(text);
+    if (op === '=' && !isNumber && !text.includes('*')) {
+      return { ...leaf(selector, steps, `= ${shown}`, eq), exact: { selector, steps, value: text } };
+    }
     return op === '='
       ? leaf(selector, steps, `= ${shown}`, eq)
       : leaf(selector, steps, `!= ${shown}`, (v) => v !== undefined && !eq(v));
@@ -241,7 +246,25 @@ function allOf(parts: JsonCondition[]): JsonCondition {
   };
 }
 
-function anyOf(parts: JsonCondition[]): JsonCondition {
+/**
+ * `$.x = a || $.x = b || …` (the CIS packs are mostly this) becomes one property read and one Set
+ * lookup; other alternatives keep their order after it.
+ */
+function anyOf(input: JsonCondition[]): JsonCondition {
+  const bySelector = new Map<string, { steps: Step[]; values: Set<string> }>();
+  for (const p of input) {
+    if (!p.exact) continue;
+    const g = bySelector.get(p.exact.selector) ?? { steps: p.exact.steps, values: new Set<string>() };
+    g.values.add(p.exact.value);
+    bySelector.set(p.exact.selector, g);
+  }
+  const parts = input.filter((p) => !p.exact || bySelector.get(p.exact.selector)!.values.size < 2);
+  for (const [selector, { steps, values }] of bySelector) {
+    if (values.size < 2) continue;
+    parts.unshift(
+      leaf(selector, steps, `in ${JSON.stringify([...values])}`, (v) => typeof v === 'string' && values.has(v)),
+    );
+  }
   return {
     test(event) {
       for (const p of parts) if (p.test(event)) return true;

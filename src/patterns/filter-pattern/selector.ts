@@ -48,8 +48,10 @@ export function resolve(event: unknown, steps: readonly Step[]): unknown {
       if (!Array.isArray(v)) return undefined;
       v = v[s];
     } else {
-      if (Array.isArray(v) || !Object.prototype.hasOwnProperty.call(v, s)) return undefined;
+      if (Array.isArray(v)) return undefined;
       v = (v as Record<string, unknown>)[s];
+      // Inherited members (toString, constructor…) are not JSON properties.
+      if (typeof v === 'function') return undefined;
     }
   }
   return v;
