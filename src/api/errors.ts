@@ -17,10 +17,16 @@ export const ERROR_CATALOGUE = {
   MissingAuthenticationTokenException: { status: 400, description: 'The request is not signed.' },
   IncompleteSignatureException: { status: 400, description: 'The SigV4 signature lacks a required part.' },
   InvalidSignatureException: { status: 400, description: 'The signature does not match, or is expired.' },
-  UnrecognizedClientException: { status: 400, description: 'The access key is unknown or inactive.' },
+  UnrecognizedClientException: { status: 400, description: 'The access key is unknown, inactive or deleted.' },
   XAmzContentSHA256Mismatch: { status: 400, description: 'x-amz-content-sha256 is not the hash of the body.' },
-  AccessDeniedException: { status: 403, description: "The caller's policy does not allow the operation." },
-  ThrottlingException: { status: 400, description: 'The caller sends faster than its limit.' },
+  AccessDeniedException: {
+    status: 403,
+    description: "The caller's policy does not allow the operation, or explicitly denies it.",
+  },
+  ThrottlingException: {
+    status: 400,
+    description: 'Rate exceeded: the key is over its request rate, or its source IP over its failed authentications.',
+  },
   // Channels (CloudTrail API) and PutAuditEvents (cloudtrail-data)
   ChannelNotFoundException: { status: 400, description: 'No channel with that ARN or name in the account.' },
   ChannelARNInvalidException: { status: 400, description: 'The channel ARN or id is malformed.' },
