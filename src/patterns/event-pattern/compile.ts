@@ -122,9 +122,15 @@ function toTree(branch: FlatBranch): PatternNode {
   return root;
 }
 
-// Plain leaves first: they are cheaper than descending, and fail fastest.
+// Cheapest checks first, so most events are turned away by a Set lookup: literal-only leaves,
+// then leaves with operators (regexes, cidr parsing), then sub-objects.
+function cost(n: PatternNode): number {
+  if (n.children.length > 0) return 2;
+  const l = n.leaf!;
+  return l.stringTests.length + l.numberTests.length + l.anyTests.length + l.ips.size > 0 ? 1 : 0;
+}
 function sortChildren(node: PatternNode): void {
-  node.children.sort((a, b) => Number(a.children.length > 0) - Number(b.children.length > 0));
+  node.children.sort((a, b) => cost(a) - cost(b));
   node.children.forEach(sortChildren);
 }
 
