@@ -119,7 +119,7 @@ describe('WebhookChannel', () => {
 
   it('classifies statuses as EventBridge does: 429, 5xx, 401, 409 retryable; 400, 404 and redirects final', async () => {
     const statuses = [429, 503, 401, 409, 400, 404, 302];
-    const r = await receive((n) => ({
+    const r = await receive((n): Reply => ({
       status: statuses[n - 1]!,
       body: `status ${statuses[n - 1]}`,
       headers: n === 1 ? { 'retry-after': '7' } : {},
