@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SigningKeyStore } from './key-store.js';
 import { loadPkcs1PublicKey, publicKeyFingerprint } from './public-key.js';
 import { signStringHex, verifyString } from './signer.js';
+import { DIGEST_BASICS } from './testdata/chain.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -50,6 +51,11 @@ describe('SigningKeyStore', () => {
       ValidityEndTime: new Date(T0 + 30 * DAY),
       Fingerprint: k.fingerprint,
     });
+    // Same members, in the same order, as the ListPublicKeys response in the shared fixtures.
+    const fixture = JSON.parse(readFileSync(join(DIGEST_BASICS, 'list_public_keys_response.json'), 'utf8')) as {
+      PublicKeyList: object[];
+    };
+    expect(Object.keys(entry!)).toEqual(Object.keys(fixture.PublicKeyList[0]!));
     const der = Buffer.from(entry!.Value, 'base64');
     expect(publicKeyFingerprint(der)).toBe(k.fingerprint);
     const sig = Buffer.from(signStringHex(k.privateKey, 'x'), 'hex');

@@ -313,6 +313,8 @@ describe('validate-logs on chains we built and signed', () => {
     );
     expect(r.stderr).toContain(`Digest file\t${s3(d2)}\tINVALID: signature verification failed\n`);
     expect(r.stderr).toContain(`Digest file\t${s3(d0)}\tINVALID: signature verification failed\n`);
+    const movedTo = d1.replace('T020007Z', 'T020008Z');
+    expect(r.stderr).toContain(`Digest file\t${s3(movedTo)}\tINVALID: has been moved from its original location\n`);
     expect(r.stdout).toContain('No valid digests found in range\n');
   });
 
