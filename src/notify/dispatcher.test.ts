@@ -202,6 +202,16 @@ describe('Dispatcher', () => {
     ]);
   });
 
+  it('refuses a channel of another account', async () => {
+    const d = await dispatcher();
+    const foreign = 'arn:opentrail:notify:us-east-1:999999999999:channel/theirs';
+    d.enqueue({ channelArn: foreign, accountId: ACCOUNT, message: message('m-x') });
+    await d.idle();
+    expect(await d.listDeadLetters()).toMatchObject([
+      { reason: 'channel-not-found', lastError: `channel ${foreign} belongs to account 999999999999, not ${ACCOUNT}` },
+    ]);
+  });
+
   it('dead-letters as "expired" when the next retry would pass the maximum event age', async () => {
     const r = await receiver(() => ({ status: 503 }));
     const arn = await webhook(r.url);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EmbeddedDatabase } from '../store/duckdb/database.js';
+import { parseNotifyArn } from './arns.js';
 import type { NotificationMessage } from './channel.js';
 import { safeDeliver } from './channel.js';
 import type { ChannelResolver } from './channel-registry.js';
@@ -519,10 +520,16 @@ export class Dispatcher {
 
   private async attempt(item: Item): Promise<void> {
     await item.persisted;
+    item.attempts++;
+    const owner = parseNotifyArn(item.channelArn)?.accountId;
+    if (owner !== undefined && owner !== item.accountId) {
+      // As in EventBridge, a rule or alarm may only use API destinations and channels of its own account.
+      const error = `channel ${item.channelArn} belongs to account ${owner}, not ${item.accountId}`;
+      return this.deadLetter(item, 'channel-not-found', error);
+    }
     const resolved = await this.options
       .resolve(item.channelArn)
       .catch((err: unknown) => ({ missing: `resolving ${item.channelArn} failed: ${String(err)}`, transient: true }));
-    item.attempts++;
     if ('missing' in resolved) {
       if ('transient' in resolved) return this.failed(item, { retryable: true, error: resolved.missing });
       return this.deadLetter(item, 'channel-not-found', resolved.missing);
@@ -584,11 +591,23 @@ export class Dispatcher {
     await this.record(async (w) => {
       await w.run('BEGIN TRANSACTION');
       try {
+        // From the item, not the outbox row: the row may be missing if its insert failed.
         await w.run(
-          `INSERT INTO notify_dead_letters
-           SELECT $dl, id, account_id, channel_arn, message, retry_policy, $reason, $n, $e, $s, enqueued_at, $now, NULL, NULL
-           FROM notify_outbox WHERE id = $id`,
-          { dl: randomUUID(), reason, n: item.attempts, e: error, s: item.lastStatus ?? null, now, id: item.id },
+          'INSERT INTO notify_dead_letters VALUES ($dl, $id, $a, $c, $m, $p, $reason, $n, $e, $s, $enq, $now, NULL, NULL)',
+          {
+            dl: randomUUID(),
+            id: item.id,
+            a: item.accountId,
+            c: item.channelArn,
+            m: JSON.stringify(item.message),
+            p: item.policyOverride ? JSON.stringify(item.policyOverride) : null,
+            reason,
+            n: item.attempts,
+            e: error,
+            s: item.lastStatus ?? null,
+            enq: item.enqueuedAtMs,
+            now,
+          },
         );
         await w.run('DELETE FROM notify_outbox WHERE id = $id', { id: item.id });
         await w.run('COMMIT');
