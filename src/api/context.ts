@@ -6,6 +6,7 @@ import type { ChannelStore } from '../ingest/channels.js';
 import type { Ingestor } from '../ingest/ingestor.js';
 import type { EventLog } from '../log/event-log.js';
 import type { EventStore } from '../store/event-store.js';
+import type { TrailRepository } from '../trails/repository.js';
 import type { SelfAudit } from './self-audit.js';
 
 /** What the API's handlers work with; built once by `serve`. */
@@ -17,6 +18,8 @@ export interface AppContext {
   /** Per-key request rate and per-IP failed-authentication bounds. */
   limits: RequestLimits;
   channels: ChannelStore;
+  /** Trails, their selectors, tags and logging status. */
+  trails: TrailRepository;
   /** Records the service's own API calls as CloudTrail events. */
   audit: SelfAudit;
   /** The region this server answers as (default awsRegion, channel ARNs). */

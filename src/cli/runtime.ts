@@ -6,6 +6,7 @@ import { Ingestor } from '../ingest/ingestor.js';
 import { DuckDBEventLog } from '../log/duckdb/duckdb-event-log.js';
 import { EmbeddedDatabase, isDatabaseLockedError } from '../store/duckdb/database.js';
 import { DuckDBEventStore } from '../store/duckdb/duckdb-event-store.js';
+import { TrailRepository } from '../trails/repository.js';
 import type { AppContext } from '../api/context.js';
 import { SelfAudit } from '../api/self-audit.js';
 
@@ -36,6 +37,7 @@ export async function openEmbedded(
   const store = new DuckDBEventStore(db);
   const keys = await KeyStore.open(db);
   const channels = new ChannelStore(db, options.region);
+  const trails = await TrailRepository.open(db);
   const ingestor = new Ingestor(log);
   const logger = options.logger ?? pino({ level: 'silent' });
   return {
@@ -45,6 +47,7 @@ export async function openEmbedded(
     keys,
     limits: new RequestLimits(options.limits),
     channels,
+    trails,
     ingestor,
     audit: new SelfAudit(ingestor, logger),
     region: options.region,

@@ -1,0 +1,27 @@
+import { trailConfigShape } from '../../../trails/model.js';
+import { requiredString } from '../../params.js';
+import type { Operation } from '../operation.js';
+import { checkCombination, readTrailConfig } from './trail-config.js';
+import { resolveTrail, trailNotFound, withTrailErrors } from './trail-shape.js';
+
+/** UpdateTrail: members left out keep their values; an empty string clears an optional one. */
+export const updateTrail: Operation = {
+  name: 'UpdateTrail',
+  readOnly: false,
+  async handle(input, { ctx, caller }) {
+    return withTrailErrors(async () => {
+      const ref = requiredString(input, 'Name');
+      const trail = await resolveTrail(ref, ctx, caller, { homeOnly: true });
+      const patch = readTrailConfig(input, { region: ctx.region, accountId: caller.accountId });
+      const merged = { ...trail };
+      for (const [k, v] of Object.entries(patch)) {
+        if (v === null) delete (merged as Record<string, unknown>)[k];
+        else if (v !== undefined) (merged as Record<string, unknown>)[k] = v;
+      }
+      checkCombination(merged);
+      const updated = await ctx.trails.update(caller.accountId, trail.trailArn, patch);
+      if (!updated) throw trailNotFound(ref, caller);
+      return trailConfigShape(updated);
+    });
+  },
+};
