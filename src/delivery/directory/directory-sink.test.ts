@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOSTILE_KEYS, describeSinkConformance } from '../sink-conformance.js';
 import { SinkError } from '../sink.js';
 import { DirectorySink } from './directory-sink.js';
+import { bodyOf, keyOf } from './testdata/crash-objects.js';
 
 let root: string;
 let counter = 0;
@@ -173,6 +175,47 @@ describe('DirectorySink on disk', () => {
     expect(digest?.body.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
     const after = await collectKeys(sink, 'AWSLogs/123456789012/CloudTrail-Digest/', keys[1]);
     expect(after).toEqual([keys[2]]);
+  });
+});
+
+describe('DirectorySink across a SIGKILL', () => {
+  it('shows only whole objects with their own metadata, and keeps every acknowledged put', async () => {
+    const base = join(root, 'sigkill');
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(import.meta.dirname, 'testdata', 'put-until-killed.ts'), base, 'crash-bucket'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const acked = new Set<number>();
+    let output = '';
+    const exited = new Promise<NodeJS.Signals | null>((done) => child.once('exit', (_code, signal) => done(signal)));
+    await new Promise<void>((killed, failed) => {
+      child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+      child.stdout.on('data', (d: Buffer) => {
+        for (const m of d.toString().matchAll(/acked (\d+)/g)) acked.add(Number(m[1]));
+        // Kill in the middle of the stream of puts, with several in flight.
+        if (acked.size >= 60 && child.exitCode === null) {
+          child.kill('SIGKILL');
+          killed();
+        }
+      });
+      child.once('exit', (code) => {
+        if (acked.size < 60) failed(new Error(`the writer exited (${code}) before 60 puts:\n${output}`));
+      });
+    });
+    expect(await exited).toBe('SIGKILL');
+
+    const sink = new DirectorySink({ root: base, bucket: 'crash-bucket' });
+    const keys = await collectKeys(sink, '');
+    for (const n of acked) expect(keys, `acknowledged put ${n}`).toContain(keyOf(n));
+    for (const key of keys) {
+      const n = Number(/object-(\d+)/.exec(key)?.[1]);
+      const object = await sink.get(key);
+      expect(object?.body.equals(bodyOf(n)), `${key} is whole`).toBe(true);
+      expect(object?.metadata, key).toEqual({ n: String(n) });
+      expect(object?.etag, key).toBe(createHash('md5').update(bodyOf(n)).digest('hex'));
+      expect(object?.contentEncoding, key).toBe('gzip');
+    }
   });
 });
 
