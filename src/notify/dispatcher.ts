@@ -348,18 +348,14 @@ export class Dispatcher {
       this.state = 'stopped';
       return { drained: true, abandoned: 0 };
     }
-    let timedOut = false;
-    const inFlight = Promise.all([...this.running]);
-    await Promise.race([
-      inFlight,
-      new Promise<void>((resolve) =>
-        this.clock.setTimer(deadlineMs, () => {
-          timedOut = true;
-          resolve();
-        }),
-      ),
-    ]);
-    const abandoned = timedOut ? this.running.size : 0;
+    // The deadline is wall-clock time even under an injected clock: a stopping process must stop.
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'deadline'>((resolve) => {
+      timer = setTimeout(() => resolve('deadline'), deadlineMs);
+    });
+    const outcome = await Promise.race([Promise.all([...this.running]), deadline]);
+    clearTimeout(timer);
+    const abandoned = outcome === 'deadline' ? this.running.size : 0;
     // What enqueue accepted must reach the outbox even if deliveries were abandoned.
     await this.flushAll();
     this.state = 'stopped';
