@@ -6,11 +6,9 @@ import {
   categoryFolder,
   dateFolder,
   deliveryUnique,
-  digestFileKey,
   logFileKey,
   logFileName,
   normalizeKeyPrefix,
-  parseDigestFileKey,
   parseLogFileKey,
 } from './object-keys.js';
 import { objectKeyProblem } from './object-rules.js';
@@ -161,58 +159,16 @@ describe('log file keys', () => {
   });
 });
 
-describe('digest keys', () => {
-  it('builds and parses the fixture and AWS docs digest keys', () => {
-    const keys = [
-      ...fixtureKeys().filter((k) => k.includes('CloudTrail-Digest')),
-      ...docKeys().filter((k) => k.includes('Digest')),
-    ];
-    expect(keys).toHaveLength(7);
-    for (const key of keys) {
-      const parsed = parseDigestFileKey(key);
-      expect(parsed, key).toBeDefined();
-      expect(digestFileKey(parsed!)).toBe(key);
-    }
-    expect(parseDigestFileKey(keys[0]!)).toEqual({
-      prefix: '',
-      accountId: '123456789012',
-      region: 'us-east-1',
-      trailName: 'heldout-trail',
-      homeRegion: 'us-east-1',
-      endTime: new Date('2024-08-01T01:05:31Z'),
-      date: '2024-08-01',
-    });
-  });
-
-  it('keeps seconds, the source and home regions, and trail names with underscores', () => {
-    const key = digestFileKey({
-      prefix: 'pfx',
-      orgId: 'o-aa111bb222',
-      accountId: '111122223333',
-      region: 'eu-west-1',
-      homeRegion: 'us-east-1',
-      trailName: 'org_trail_1',
-      endTime: Date.UTC(2024, 7, 1, 3, 5, 31),
-    });
-    expect(key).toBe(
-      'pfx/AWSLogs/o-aa111bb222/111122223333/CloudTrail-Digest/eu-west-1/2024/08/01/111122223333_CloudTrail-Digest_eu-west-1_org_trail_1_us-east-1_20240801T030531Z.json.gz',
+describe('digest folders', () => {
+  it('puts digests beside the log folders, as the fixture bucket has them', () => {
+    const digest = fixtureKeys().find((k) => k.includes('CloudTrail-Digest'))!;
+    const folder = dateFolder(
+      { accountId: '123456789012', region: 'us-east-1' },
+      'CloudTrail-Digest',
+      Date.UTC(2024, 7, 1, 1, 5, 31),
     );
-    // validate-logs reads the time as the 16 characters before ".json.gz".
-    expect(key.slice(-24, -8)).toBe('20240801T030531Z');
-    expect(parseDigestFileKey(key)).toMatchObject({
-      trailName: 'org_trail_1',
-      region: 'eu-west-1',
-      homeRegion: 'us-east-1',
-    });
-    expect(() =>
-      digestFileKey({
-        accountId: '111122223333',
-        region: 'us-east-1',
-        homeRegion: 'us-east-1',
-        trailName: 'a/b',
-        endTime: 0,
-      }),
-    ).toThrow('trail name must be 3 to 128 letters');
+    expect(digest.startsWith(folder)).toBe(true);
+    expect(folder).toBe('AWSLogs/123456789012/CloudTrail-Digest/us-east-1/2024/08/01/');
   });
 });
 

@@ -3,10 +3,11 @@
  *
  *   [PFX/]AWSLogs/[o-ORGID/]ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/ACCOUNT_CloudTrail_REGION_YYYYMMDDTHHmmZ_UNIQUE.json.gz
  *   [PFX/]AWSLogs/[o-ORGID/]ACCOUNT/CloudTrail-Insight/REGION/YYYY/MM/DD/ACCOUNT_CloudTrail-Insight_REGION_…_UNIQUE.json.gz
- *   [PFX/]AWSLogs/[o-ORGID/]ACCOUNT/CloudTrail-Digest/SRC/YYYY/MM/DD/ACCOUNT_CloudTrail-Digest_SRC_TRAIL_HOME_YYYYMMDDTHHMMSSZ.json.gz
  *
- * The date folders and the time token are the *delivery* time (UTC; minutes for log files,
- * seconds and the digest end time for digests). UNIQUE is 16 alphanumeric characters that AWS
+ * with the sibling `CloudTrail-Digest` folder for digests, whose file names src/integrity
+ * (digest-key.ts) builds and parses.
+ *
+ * The date folders and the time token are the *delivery* time (UTC, to the minute in file names). UNIQUE is 16 alphanumeric characters that AWS
  * draws at random; here it is derived from what the file covers (deliveryUnique), so a delivery
  * retried after a crash writes the same key again instead of a second copy (DESIGN §1). For the
  * key to repeat, the caller must pass the same delivery time too: one recorded with the batch,
@@ -35,8 +36,6 @@ const ORG_ID = /^o-[a-z0-9]{10,32}$/;
 /** AWS regions (`us-east-1`, `us-gov-west-1`, `cn-north-1`) and any other lowercase-and-hyphens name. */
 const REGION = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const UNIQUE = /^[A-Za-z0-9]{16}$/;
-/** CloudTrail trail names: 3-128 letters, digits, ".", "_", "-", beginning and ending with a letter or digit. */
-const TRAIL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{1,126}[A-Za-z0-9]$/;
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 /** Where a trail's files for one account and region go. */
@@ -72,26 +71,6 @@ export interface ParsedLogFileKey {
   /** The `YYYY/MM/DD` folders as `YYYY-MM-DD`. */
   date: string;
   unique: string;
-}
-
-export interface DigestKeyFields extends TrailFolder {
-  trailName: string;
-  /** The region the trail was created in. */
-  homeRegion: string;
-  /** The digest end time; the key keeps it to the second (UTC). */
-  endTime: Date | number;
-}
-
-export interface ParsedDigestKey {
-  prefix: string;
-  orgId?: string;
-  accountId: string;
-  /** The source region (the one whose log files the digest lists). */
-  region: string;
-  trailName: string;
-  homeRegion: string;
-  endTime: Date;
-  date: string;
 }
 
 /** A key built from bad parts: the message says which part and what was expected. */
@@ -188,45 +167,20 @@ export function logFileKey(fields: LogFileKeyFields): string {
   return `${dateFolder(fields, fields.category ?? LOG_FOLDER, fields.deliveryTime)}${name}`;
 }
 
-/** `ACCOUNT_CloudTrail-Digest_SRC_TRAIL_HOME_YYYYMMDDTHHMMSSZ.json.gz` */
-export function digestFileName(fields: Omit<DigestKeyFields, 'prefix' | 'orgId'>): string {
-  checkFolder(fields);
-  checkRegion(fields.homeRegion, 'home region');
-  if (!TRAIL_NAME.test(fields.trailName)) {
-    fail(
-      `trail name must be 3 to 128 letters, digits, ".", "_" or "-", beginning and ending with a letter or digit; got ${JSON.stringify(fields.trailName)}`,
-    );
-  }
-  const t = utc(fields.endTime, 'digest end time');
-  const token = `${yyyymmdd(t)}T${pad(t.getUTCHours())}${pad(t.getUTCMinutes())}${pad(t.getUTCSeconds())}Z`;
-  return `${fields.accountId}_${DIGEST_FOLDER}_${fields.region}_${fields.trailName}_${fields.homeRegion}_${token}.json.gz`;
-}
-
-/** The full key of a digest file (spec §3.1). */
-export function digestFileKey(fields: DigestKeyFields): string {
-  const name = digestFileName(fields);
-  return `${dateFolder(fields, DIGEST_FOLDER, fields.endTime)}${name}`;
-}
-
 const REGION_SRC = '[a-z0-9]+(?:-[a-z0-9]+)*';
 const LOG_KEY = new RegExp(
   `^(?:(.+)/)?AWSLogs/(?:(o-[a-z0-9]{10,32})/)?(\\d{12})/(CloudTrail(?:-Insight|-NetworkActivity)?)/(${REGION_SRC})/` +
     `(\\d{4})/(\\d{2})/(\\d{2})/\\3_\\4_\\5_(\\d{8}T\\d{4}Z)_([A-Za-z0-9]{16})\\.json\\.gz$`,
 );
-const DIGEST_KEY = new RegExp(
-  `^(?:(.+)/)?AWSLogs/(?:(o-[a-z0-9]{10,32})/)?(\\d{12})/CloudTrail-Digest/(${REGION_SRC})/` +
-    `(\\d{4})/(\\d{2})/(\\d{2})/\\3_CloudTrail-Digest_\\4_(.+)_(${REGION_SRC})_(\\d{8}T\\d{6}Z)\\.json\\.gz$`,
-);
-
-/** `YYYYMMDDTHHmm[ss]Z` → Date, or undefined when it names no real time. */
+/** `YYYYMMDDTHHmmZ` → Date, or undefined when it names no real time (e.g. February 30th). */
 function parseToken(token: string): Date | undefined {
-  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})?Z$/.exec(token);
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})Z$/.exec(token);
   if (m === null) return undefined;
-  const [y, mo, d, h, mi, s] = m.slice(1).map((v) => (v === undefined ? 0 : Number(v))) as number[];
-  const date = new Date(Date.UTC(y!, mo! - 1, d!, h!, mi!, s!));
+  const [y, mo, d, h, mi] = m.slice(1).map(Number) as [number, number, number, number, number];
+  const date = new Date(Date.UTC(y, mo - 1, d, h, mi));
   const roundTrips =
     date.getUTCFullYear() === y &&
-    date.getUTCMonth() === mo! - 1 &&
+    date.getUTCMonth() === mo - 1 &&
     date.getUTCDate() === d &&
     date.getUTCHours() === h &&
     date.getUTCMinutes() === mi;
@@ -248,26 +202,6 @@ export function parseLogFileKey(key: string): ParsedLogFileKey | undefined {
     deliveryTime,
     date: `${yyyy}-${mm}-${dd}`,
     unique: unique!,
-  };
-  if (orgId !== undefined) parsed.orgId = orgId;
-  return parsed;
-}
-
-/** The fields of a CloudTrail digest key, or undefined when the key is not one. */
-export function parseDigestFileKey(key: string): ParsedDigestKey | undefined {
-  const m = DIGEST_KEY.exec(key);
-  if (m === null) return undefined;
-  const [, prefix, orgId, accountId, region, yyyy, mm, dd, trailName, homeRegion, token] = m;
-  const endTime = parseToken(token!);
-  if (endTime === undefined || !TRAIL_NAME.test(trailName!)) return undefined;
-  const parsed: ParsedDigestKey = {
-    prefix: prefix ?? '',
-    accountId: accountId!,
-    region: region!,
-    trailName: trailName!,
-    homeRegion: homeRegion!,
-    endTime,
-    date: `${yyyy}-${mm}-${dd}`,
   };
   if (orgId !== undefined) parsed.orgId = orgId;
   return parsed;

@@ -111,6 +111,22 @@ describe('DirectorySink on disk', () => {
     expect((await sink.head('AWSLogs/f.json'))?.contentType).toBeUndefined();
   });
 
+  it('reads flat metadata files of hand-made buckets ({"signature":"…"}): user metadata only', async () => {
+    const sink = new DirectorySink({ root: join(root, 'flat'), bucket: 'flat-metadata' });
+    await mkdir(sink.folder, { recursive: true });
+    await writeFile(join(sink.folder, 'digest.json.gz'), 'digest');
+    await writeFile(
+      join(sink.folder, 'digest.json.gz.metadata.json'),
+      '{"signature":"ab12","Signature-Algorithm":"SHA256withRSA"}',
+    );
+    expect(await sink.get('digest.json.gz')).toMatchObject({
+      etag: md5('digest'),
+      size: 6,
+      metadata: { signature: 'ab12', 'signature-algorithm': 'SHA256withRSA' },
+    });
+    expect((await sink.head('digest.json.gz'))?.etag).toBe(md5('digest'));
+  });
+
   it('notices a body changed behind its back (same size): a fresh ETag, the metadata kept', async () => {
     const sink = new DirectorySink({ root: join(root, 'tamper'), bucket: 'tampered' });
     await sink.put('digest.json.gz', Buffer.from('original'), { metadata: { signature: 'cafe' } });

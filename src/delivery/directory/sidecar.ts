@@ -10,6 +10,9 @@
  * `FileMtimeMs` is the object file's modification time when the sink wrote it. When the file has
  * been changed by something other than the sink (its size or mtime differ), the recorded ETag no
  * longer describes it and the sink recomputes the MD5 from the file.
+ *
+ * Also read (never written): a flat object of strings without `ETag`, `{"signature":"…"}`, as
+ * hand-made buckets carry it: user metadata only, names lowercased as S3 does.
  */
 import type { ServerSideEncryption } from '../sink.js';
 
@@ -45,6 +48,11 @@ export function parseSidecar(text: string): Sidecar {
   const doc: unknown = JSON.parse(text);
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new Error('expected a JSON object');
   const d = doc as Record<string, unknown>;
+  if (!('ETag' in d) && Object.values(d).every((v) => typeof v === 'string')) {
+    const metadata = Object.fromEntries(Object.entries(d).map(([k, v]) => [k.toLowerCase(), v as string]));
+    // Nothing recorded about the body: size -1 never matches, so the sink takes ETag and time from the file.
+    return { etag: '', size: -1, lastModified: new Date(0), fileMtimeMs: Number.NaN, metadata };
+  }
   const str = (name: string): string | undefined => {
     const v = d[name];
     if (v === undefined) return undefined;
