@@ -13,7 +13,7 @@
  *
  * Run alone: `npx tsx bench/delivery.ts` (BENCH_DELIVERY_EVENTS, default 200,000).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
@@ -120,7 +120,8 @@ export async function runDeliveryBench(options: DeliveryBenchOptions = {}): Prom
   const events = batches.reduce((n, b) => n + b.records.length, 0);
   const recordBytes = batches.reduce((n, b) => n + b.records.reduce((m, r) => m + Buffer.byteLength(r.json), 0), 0);
   const dataRoot = join(ROOT, '.bench-data');
-  const dir = mkdtempSync(join(dataRoot.length > 0 ? dataRoot : ROOT, 'delivery-'));
+  mkdirSync(dataRoot, { recursive: true });
+  const dir = mkdtempSync(join(dataRoot, 'delivery-'));
   try {
     const sink = new DirectorySink({ root: dir, bucket: 'bench-bucket' });
     const trail = 'arn:aws:cloudtrail:us-east-1:111122223333:trail/bench';
