@@ -277,12 +277,37 @@ describe('Dispatcher', () => {
   it('limits deliveries in flight to the concurrency', async () => {
     const r = await receiver(() => 'hang');
     const arn = await webhook(r.url);
-    const d = await dispatcher({ concurrency: 2 });
+    const d = await dispatcher({ concurrency: 2, perChannelConcurrency: 2 });
     for (const id of ['1', '2', '3', '4', '5'])
       d.enqueue({ channelArn: arn, accountId: ACCOUNT, message: message(id) });
     await r.waitFor(2);
     expect(d.counters()).toMatchObject({ inFlight: 2, inMemory: 5 });
     expect(r.received).toHaveLength(2);
+  });
+
+  it('keeps a hanging endpoint to its share of workers, so other channels still get through', async () => {
+    const stuck = await receiver(() => 'hang');
+    const fine = await receiver();
+    const stuckArn = await webhook(stuck.url);
+    const fineArn = await webhook(fine.url);
+    const d = await dispatcher({ concurrency: 2, perChannelConcurrency: 1 });
+    for (const id of ['s1', 's2', 's3']) d.enqueue({ channelArn: stuckArn, accountId: ACCOUNT, message: message(id) });
+    d.enqueue({ channelArn: fineArn, accountId: ACCOUNT, message: message('f1') });
+    await fine.waitFor(1);
+    await until('the fine delivery to be recorded', () => d.counters().sent === 1 && d.counters().inFlight === 1);
+    expect(stuck.received).toHaveLength(1);
+    expect(d.counters()).toMatchObject({ inFlight: 1, inMemory: 3 });
+  });
+
+  it('deletes every delivered row when many succeed together', async () => {
+    const r = await receiver();
+    const arn = await webhook(r.url);
+    const d = await dispatcher({ concurrency: 8 });
+    for (let i = 0; i < 40; i++) d.enqueue({ channelArn: arn, accountId: ACCOUNT, message: message(`b-${i}`) });
+    await d.idle();
+    expect(new Set(r.received.map((x) => x.headers['x-opentrail-delivery-id'])).size).toBe(40);
+    expect(r.received).toHaveLength(40);
+    expect(await outboxCount()).toBe(0);
   });
 
   it('refuses (and counts) notifications after shutdown, and shutdown is idempotent', async () => {

@@ -65,8 +65,10 @@ export interface DispatcherCounters {
 
 export interface DispatcherOptions {
   resolve: ChannelResolver;
-  /** Deliveries at once, over all channels. */
+  /** Deliveries at once, over all channels (default 8). */
   concurrency?: number;
+  /** Deliveries at once to one channel (default half of `concurrency`), so one slow endpoint cannot take every worker. */
+  perChannelConcurrency?: number;
   /** Notifications held in memory (ready, waiting for a retry, or in flight); more spill to the outbox. */
   queueCapacity?: number;
   /** Accepted notifications whose outbox insert has not committed; past this, enqueue refuses. */
@@ -146,6 +148,9 @@ export class Dispatcher {
   private readonly delayed = new Map<string, { item: Item; cancel: () => void }>();
   private readonly running = new Set<Promise<void>>();
   private readonly concurrency: number;
+  private readonly perChannelConcurrency: number;
+  private readonly inFlightByChannel = new Map<string, number>();
+  private pendingDeletes: { id: string; done: () => void }[] = [];
   private readonly queueCapacity: number;
   private readonly maxUnpersisted: number;
   private readonly defaultPolicy: RetryPolicy;
@@ -169,12 +174,16 @@ export class Dispatcher {
     private readonly options: DispatcherOptions,
   ) {
     this.concurrency = options.concurrency ?? 8;
+    this.perChannelConcurrency = options.perChannelConcurrency ?? Math.max(1, Math.ceil(this.concurrency / 2));
     this.queueCapacity = options.queueCapacity ?? 1000;
     this.maxUnpersisted = options.maxUnpersisted ?? 100_000;
     this.defaultPolicy = resolveRetryPolicy(options.retryPolicy);
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
     if (!(this.concurrency >= 1)) throw new RangeError(`concurrency must be at least 1, got ${this.concurrency}`);
+    if (!(this.perChannelConcurrency >= 1)) {
+      throw new RangeError(`perChannelConcurrency must be at least 1, got ${this.perChannelConcurrency}`);
+    }
     if (!(this.queueCapacity >= 1)) throw new RangeError(`queueCapacity must be at least 1, got ${this.queueCapacity}`);
   }
 
@@ -502,9 +511,16 @@ export class Dispatcher {
   // ---- delivery ----------------------------------------------------------------------------
 
   private pump(): void {
-    while (this.state === 'running' && this.running.size < this.concurrency && this.ready.length > 0) {
-      const item = this.ready.shift()!;
+    while (this.state === 'running' && this.running.size < this.concurrency) {
+      const index = this.nextRunnable();
+      if (index < 0) return;
+      const [item] = this.ready.splice(index, 1) as [Item];
+      const arn = item.channelArn;
+      this.inFlightByChannel.set(arn, (this.inFlightByChannel.get(arn) ?? 0) + 1);
       const run: Promise<void> = this.attempt(item).finally(() => {
+        const left = (this.inFlightByChannel.get(arn) ?? 1) - 1;
+        if (left > 0) this.inFlightByChannel.set(arn, left);
+        else this.inFlightByChannel.delete(arn);
         this.running.delete(run);
         this.pump();
         this.refill();
@@ -512,6 +528,14 @@ export class Dispatcher {
       });
       this.running.add(run);
     }
+  }
+
+  /** The oldest ready notification whose channel is below its share of workers; -1 if none. */
+  private nextRunnable(): number {
+    for (let i = 0; i < this.ready.length; i++) {
+      if ((this.inFlightByChannel.get(this.ready[i]!.channelArn) ?? 0) < this.perChannelConcurrency) return i;
+    }
+    return -1;
   }
 
   private async attempt(item: Item): Promise<void> {
@@ -533,8 +557,7 @@ export class Dispatcher {
     const result = await safeDeliver(resolved, item.message, { attempt: item.attempts });
     if (result.ok) {
       this.stats.sent++;
-      await this.record((w) => w.run('DELETE FROM notify_outbox WHERE id = $id', { id: item.id }));
-      return;
+      return this.deleteDelivered(item.id);
     }
     return this.failed(item, result);
   }
@@ -611,6 +634,23 @@ export class Dispatcher {
         await w.run('ROLLBACK');
         throw err;
       }
+    });
+  }
+
+  /** Deletes delivered rows in batches: one statement for all successes that finished together. */
+  private deleteDelivered(id: string): Promise<void> {
+    return new Promise((done) => {
+      this.pendingDeletes.push({ id, done });
+      if (this.pendingDeletes.length > 1) return;
+      queueMicrotask(() => {
+        const batch = this.pendingDeletes;
+        this.pendingDeletes = [];
+        void this.record((w) =>
+          w.run(`DELETE FROM notify_outbox WHERE list_contains(from_json($ids, '["VARCHAR"]'), id)`, {
+            ids: JSON.stringify(batch.map((b) => b.id)),
+          }),
+        ).finally(() => batch.forEach((b) => b.done()));
+      });
     });
   }
 
