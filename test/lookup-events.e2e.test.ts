@@ -522,7 +522,7 @@ describe('account isolation', () => {
 function cliSuite(run: (args: string[], creds?: Credentials) => ReturnType<typeof aws>) {
   const events = (r: ReturnType<typeof aws>) => {
     expect(r.status, r.stderr).toBe(0);
-    return r.json() as { Events: { EventId: string; EventName: string }[]; NextToken?: string };
+    return r.json() as { Events: { EventId: string; EventName: string; EventSource?: string }[]; NextToken?: string };
   };
 
   it('lookup-events --lookup-attributes AttributeKey=EventName,AttributeValue=…', () => {

@@ -64,7 +64,9 @@ afterAll(async () => {
 
 describe('self-audit', () => {
   it('records a mutating call before answering it, with identity, source, parameters and response', async () => {
-    const out = await client(keyB).send(new CreateChannelCommand({ Name: 'audited', Source: 'Custom' }));
+    const out = await client(keyB).send(
+      new CreateChannelCommand({ Name: 'audited', Source: 'Custom', Destinations: [] }),
+    );
     const [rec] = await auditOf(keyB, 'CreateChannel');
     expect(rec).toMatchObject({
       eventSource: 'cloudtrail.amazonaws.com',
@@ -112,7 +114,7 @@ describe('self-audit', () => {
   it('records a failed authentication in the account that owns the key, without any secret', async () => {
     const forged = { accessKeyId: keyB.accessKeyId, secretAccessKey: 'not-the-secret-' + 'x'.repeat(25) };
     const err = await client(forged)
-      .send(new CreateChannelCommand({ Name: 'forged', Source: 'Custom' }))
+      .send(new CreateChannelCommand({ Name: 'forged', Source: 'Custom', Destinations: [] }))
       .catch((e: unknown) => e as Error);
     expect((err as Error).name).toBe('InvalidSignatureException');
     const [rec] = await auditOf(keyB, 'CreateChannel', 2).then((rs) => rs.filter((r) => r.errorCode));

@@ -20,7 +20,13 @@ export class DataDirBusyError extends Error {}
 
 export async function openEmbedded(
   dataDir: string,
-  options: { region: string; logger?: Logger; limits?: RequestLimitsOptions },
+  options: {
+    region: string;
+    logger?: Logger;
+    limits?: RequestLimitsOptions;
+    /** Build the lookup index (serve does; one-shot commands that only write need not). */
+    lookupIndex?: boolean;
+  },
 ): Promise<EmbeddedRuntime> {
   let db: EmbeddedDatabase;
   try {
@@ -40,6 +46,14 @@ export async function openEmbedded(
   const trails = await TrailRepository.open(db);
   const ingestor = new Ingestor(log);
   const logger = options.logger ?? pino({ level: 'silent' });
+  if (options.lookupIndex) {
+    // In the background: until it is ready, lookups are answered by SQL alone (slower, as right).
+    const started = Date.now();
+    void store.buildIndex(log).then(
+      () => logger.info({ ms: Date.now() - started }, 'lookup index ready'),
+      (err: unknown) => logger.error({ err }, 'lookup index could not be built; lookups use SQL'),
+    );
+  }
   return {
     db,
     log,
@@ -53,6 +67,7 @@ export async function openEmbedded(
     region: options.region,
     logger,
     async close() {
+      await store.close();
       await log.close();
       await db.close();
     },

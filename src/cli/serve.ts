@@ -24,7 +24,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     // Secrets never reach the log, whatever a handler logs by mistake.
     redact: ['req.headers.authorization', '*.secretAccessKey', 'secretAccessKey', '*.SecretAccessKey'],
   });
-  const rt = await openEmbedded(opts.dataDir, { region: opts.region, logger });
+  const rt = await openEmbedded(opts.dataDir, { region: opts.region, logger, lookupIndex: true });
   const created = await bootstrapAdmin(rt.keys, opts.dataDir);
   const app = await buildApiServer(rt);
   const control = await startControlServer(rt, join(opts.dataDir, CONTROL_SOCKET));

@@ -65,6 +65,7 @@ export async function openEmbedded(dir?: string): Promise<Embedded> {
     async close() {
       if (closed) return;
       closed = true;
+      await store.close();
       await log.close();
       await db.close();
     },

@@ -1,5 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { lookupAttributesOf } from '../../event/attributes.js';
+import { lookupAttributesOf, type LookupAttributes } from '../../event/attributes.js';
+import type { IndexedEvent, LookupIndex } from '../../store/duckdb/lookup-index.js';
 import { EventKeySet } from './event-key-set.js';
 import type { NormalizedEvent } from '../../event/types.js';
 import type { AppendOutcome, EventLog, LogCounters, LoggedEvent } from '../event-log.js';
@@ -32,18 +33,24 @@ export class DuckDBEventLog implements EventLog {
   private readonly stats: LogCounters = { appended: 0, duplicates: 0, batches: 0, commits: 0 };
   private idle: Promise<void> = Promise.resolve();
   private markIdle: () => void = () => {};
+  private index: LookupIndex | undefined;
 
   private constructor(private readonly db: EmbeddedDatabase) {}
 
   static async open(db: EmbeddedDatabase): Promise<DuckDBEventLog> {
     const log = new DuckDBEventLog(db);
-    // The idempotency index, rebuilt from the stored events (hex MD5 digests, a million at a time).
+    // The idempotency index, rebuilt from the stored events (hex MD5 digests and their seqs, a
+    // million at a time).
     const keys = await db.read((c) =>
       c.runAndReadAll(
-        `SELECT string_agg(md5(strlen(account_id)::VARCHAR || ':' || account_id || chr(10) || event_id), '') FROM events GROUP BY seq // 1048576`,
+        `SELECT string_agg(md5(strlen(account_id)::VARCHAR || ':' || account_id || chr(10) || event_id), '' ORDER BY seq),
+                string_agg(seq::VARCHAR, ',' ORDER BY seq)
+         FROM events GROUP BY seq // 1048576`,
       ),
     );
-    for (const row of keys.getRows()) if (typeof row[0] === 'string') log.keys.addHex(row[0]);
+    for (const row of keys.getRows()) {
+      if (typeof row[0] === 'string' && typeof row[1] === 'string') log.keys.addHex(row[0], row[1]);
+    }
     // Retention may have deleted the newest rows: the committed high-water mark is kept apart.
     const r = await db.read((c) =>
       c.runAndReadAll(
@@ -98,7 +105,8 @@ export class DuckDBEventLog implements EventLog {
     const outcomes: AppendOutcome[][] = group.map((p) => p.events.map(() => ({ status: 'duplicate', seq: 0 })));
     // A key already stored, or repeated within the group, is a duplicate of its first copy.
     const groupKeys = new EventKeySet(1024);
-    const newKeys: Buffer[] = [];
+    const newKeys: { key: Buffer; seq: number }[] = [];
+    const indexed: IndexedEvent[] = [];
     const slots: { batch: number; index: number }[] = [];
     let seq = this.head;
     const rows: unknown[][] = [];
@@ -110,10 +118,14 @@ export class DuckDBEventLog implements EventLog {
         const key = EventKeySet.keyOf(e.accountId, e.eventId);
         if (this.keys.has(key) || !groupKeys.add(key)) continue;
         seq += 1;
-        newKeys.push(key);
+        newKeys.push({ key, seq });
         slots.push({ batch: b, index: i });
         outcomes[b]![i] = { status: 'stored', seq };
-        rows.push(columnsOf(seq, e, receivedAtMs));
+        const attributes = lookupAttributesOf(e.record);
+        rows.push(columnsOf(seq, e, attributes, receivedAtMs));
+        if (this.index) {
+          indexed.push({ seq, accountId: e.accountId, eventId: e.eventId, eventTimeMs: e.eventTimeMs, attributes });
+        }
         records.push(e.json);
       }
     }
@@ -129,7 +141,8 @@ export class DuckDBEventLog implements EventLog {
       throw err;
     }
     // Only now, committed, do the keys count as stored.
-    for (const k of newKeys) this.keys.add(k);
+    for (const k of newKeys) this.keys.add(k.key, k.seq);
+    for (const e of indexed) this.index!.add(e);
     this.head = seq;
     this.stats.appended += slots.length;
     this.stats.duplicates += group.reduce((n, p) => n + p.events.length, 0) - slots.length;
@@ -155,7 +168,27 @@ export class DuckDBEventLog implements EventLog {
     }));
   }
 
+  /**
+   * Keeps `index` up to date with every commit from now on; returns the head at this moment,
+   * so that whoever fills the index from the table reads exactly the events up to it (a commit
+   * in flight has seqs above it and reaches the index through this hook).
+   */
+  attachIndex(index: LookupIndex): number {
+    this.index = index;
+    return this.head;
+  }
+
+  /** The seq of the event with this (recipientAccountId, eventID), if the log holds it. */
+  seqOf(accountId: string, eventId: string): number | undefined {
+    return this.keys.seqOf(EventKeySet.keyOf(accountId, eventId));
+  }
+
   async headSeq(): Promise<number> {
+    return this.head;
+  }
+
+  /** headSeq without a promise, for callers on the hot path. */
+  headSeqNow(): number {
     return this.head;
   }
 
@@ -213,8 +246,7 @@ function wellFormed(v: string | null): string | null {
  * One row's columns of `events` but the record, as a JSON array. Derived in JavaScript, where
  * the record is already parsed: extracting them from the record in DuckDB measured twice as slow.
  */
-function columnsOf(seq: number, e: NormalizedEvent, receivedAtMs: number): unknown[] {
-  const a = lookupAttributesOf(e.record);
+function columnsOf(seq: number, e: NormalizedEvent, a: LookupAttributes, receivedAtMs: number): unknown[] {
   return [
     seq,
     e.accountId,

@@ -2,6 +2,9 @@ import { statSync } from 'node:fs';
 import type { CloudTrailRecord } from '../../event/types.js';
 import type { EventStore, LookupPage, LookupQuery, StoreStats, StoredEvent } from '../event-store.js';
 import type { EmbeddedDatabase } from './database.js';
+import type { DuckDBEventLog } from '../../log/duckdb/duckdb-event-log.js';
+import { MAX_INDEXED_SEQ, type IndexedEvent, type LookupIndex } from './lookup-index.js';
+import { fillLookupIndex } from './lookup-index-fill.js';
 
 /** The column each lookup attribute filters, and how. */
 const ATTRIBUTE_FILTERS: Record<LookupQuery['attributes'][number]['key'], (param: string) => string> = {
@@ -37,6 +40,74 @@ export function decodeCursor(token: string): Cursor | undefined {
 
 export class InvalidCursorError extends Error {}
 
+/** Rows of the events table scanned per index fill query. */
+const INDEX_FILL_ROWS = 500_000;
+/** Candidates checked per round when several attributes are ANDed. */
+const CANDIDATES_PER_ROUND = 500;
+
+interface Row {
+  seq: number;
+  timeMs: number;
+  json: string;
+}
+
+interface Filter {
+  where: string[];
+  params: Record<string, string | number>;
+}
+
+/** The SQL conditions of a query but its position: account, attributes, time range, category. */
+function filterOf(q: LookupQuery): Filter {
+  const where = ['account_id = $account'];
+  const params: Record<string, string | number> = { account: q.accountId };
+  q.attributes.forEach((a, i) => {
+    where.push(ATTRIBUTE_FILTERS[a.key](`$a${i}`));
+    params[`a${i}`] = a.key === 'ResourceType' || a.key === 'ResourceName' ? JSON.stringify(a.value) : a.value;
+  });
+  if (q.startTimeMs !== undefined) {
+    where.push('event_time >= make_timestamp($start * 1000)');
+    params.start = q.startTimeMs;
+  }
+  if (q.endTimeMs !== undefined) {
+    where.push('event_time <= make_timestamp($end * 1000)');
+    params.end = q.endTimeMs;
+  }
+  where.push(
+    q.eventCategory === 'insight' ? `event_category = 'Insight'` : `event_category IS DISTINCT FROM 'Insight'`,
+  );
+  return { where, params };
+}
+
+/** A row of the index fill query as the index takes it. */
+function indexedRow(row: unknown[]): IndexedEvent {
+  return {
+    seq: Number(row[0]),
+    accountId: row[1] as string,
+    eventId: row[2] as string,
+    eventTimeMs: Number(row[3]),
+    attributes: {
+      eventName: row[4] as string | null,
+      eventSource: row[5] as string | null,
+      awsRegion: null,
+      eventCategory: row[6] as string | null,
+      readOnly: row[7] as boolean | null,
+      username: row[8] as string | null,
+      accessKeyId: row[9] as string | null,
+      resourceTypes: splitValues(row[10] as string | null),
+      resourceNames: splitValues(row[11] as string | null),
+    },
+  };
+}
+
+/** The inverse of the log's joinValues: newline-framed, each value JSON-quoted. */
+function splitValues(joined: string | null): string[] {
+  if (joined === null) return [];
+  return joined
+    .split('\n')
+    .filter((v) => v !== '')
+    .map((v) => JSON.parse(v) as string);
+}
+
 /**
  * Reads of the embedded store. Pages are ordered newest first by (eventTime, seq); the cursor is
  * the last row's pair, so events that arrive later never shift or repeat a page.
@@ -44,34 +115,130 @@ export class InvalidCursorError extends Error {}
 export class DuckDBEventStore implements EventStore {
   readonly capabilities = { sql: true, retention: true };
 
+  private index: LookupIndex | undefined;
+  private closing = false;
+  private building: Promise<void> = Promise.resolve();
+  /** The latest retention cut-off, applied to an index still being filled. */
+  private prunedBefore: number | undefined;
+  private log: DuckDBEventLog | undefined;
+
   constructor(private readonly db: EmbeddedDatabase) {}
 
+  /**
+   * Fills the lookup index from the table and keeps it current through the log's commits.
+   * Until it is ready (a few seconds for millions of events) lookups are answered by SQL alone.
+   */
+  async buildIndex(log: DuckDBEventLog): Promise<void> {
+    const upTo = log.headSeqNow();
+    const building = this.db.read((c) => fillLookupIndex(c, upTo, () => this.closing));
+    this.building = building.then(() => undefined);
+    const index = await building;
+    if (!index) return;
+    // From here every commit reaches the index; the few committed during the fill are read now.
+    const head = log.attachIndex(index);
+    for (let from = upTo; from < head; from += INDEX_FILL_ROWS) {
+      const r = await this.db.read((c) =>
+        c.runAndReadAll(
+          `SELECT seq, account_id, event_id, epoch_ms(event_time), event_name, event_source, event_category,
+                  read_only, username, access_key_id, resource_types, resource_names
+           FROM events WHERE seq > $from AND seq <= $to`,
+          { from, to: Math.min(head, from + INDEX_FILL_ROWS) },
+        ),
+      );
+      for (const row of r.getRows()) index.add(indexedRow(row));
+    }
+    // Retention that ran during the fill.
+    if (this.prunedBefore !== undefined) index.pruneBefore(this.prunedBefore);
+    this.index = index;
+    this.log = log;
+  }
+
   async lookup(q: LookupQuery): Promise<LookupPage> {
-    const where = ['account_id = $account'];
-    const params: Record<string, string | number> = { account: q.accountId };
-    q.attributes.forEach((a, i) => {
-      where.push(ATTRIBUTE_FILTERS[a.key](`$a${i}`));
-      params[`a${i}`] = a.key === 'ResourceType' || a.key === 'ResourceName' ? JSON.stringify(a.value) : a.value;
-    });
-    if (q.startTimeMs !== undefined) {
-      where.push('event_time >= make_timestamp($start * 1000)');
-      params.start = q.startTimeMs;
+    const from = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+    if (q.cursor !== undefined && !from) {
+      throw new InvalidCursorError('the pagination token is not one this service issued');
     }
-    if (q.endTimeMs !== undefined) {
-      where.push('event_time <= make_timestamp($end * 1000)');
-      params.end = q.endTimeMs;
+    const filter = filterOf(q);
+    if (this.index && this.log && this.log.headSeqNow() <= MAX_INDEXED_SEQ) {
+      return this.lookupIndexed(q, filter, from, this.index, this.log);
     }
-    where.push(
-      q.eventCategory === 'insight' ? `event_category = 'Insight'` : `event_category IS DISTINCT FROM 'Insight'`,
-    );
-    if (q.cursor !== undefined) {
-      const c = decodeCursor(q.cursor);
-      if (!c) throw new InvalidCursorError('the pagination token is not one this service issued');
+    const where = [...filter.where];
+    const params: Record<string, string | number> = { ...filter.params, limit: q.limit + 1 };
+    if (from) {
       where.push('(event_time, seq) < (make_timestamp($ctime * 1000), $cseq)');
-      params.ctime = c.timeMs;
-      params.cseq = c.seq;
+      params.ctime = from.timeMs;
+      params.cseq = from.seq;
     }
-    params.limit = q.limit + 1;
+    return this.pageOf(await this.select(where, params), q.limit);
+  }
+
+  /**
+   * A lookup through the index: candidates come newest first from the smallest postings of the
+   * query's attributes (or the event's own seq, for EventId), and DuckDB reads just those rows,
+   * checking every condition again, so several attributes at once are ANDed exactly as in SQL.
+   */
+  private async lookupIndexed(
+    q: LookupQuery,
+    filter: Filter,
+    from: Cursor | undefined,
+    index: LookupIndex,
+    log: DuckDBEventLog,
+  ): Promise<LookupPage> {
+    const insight = q.eventCategory === 'insight';
+    const byId = q.attributes.find((a) => a.key === 'EventId');
+    if (byId) {
+      const seq = log.seqOf(q.accountId, byId.value);
+      if (seq === undefined || q.attributes.some((a) => a.key === 'EventId' && a.value !== byId.value)) {
+        return { events: [] };
+      }
+      const where = [...filter.where, 'seq = $seq'];
+      if (from) where.push('(event_time, seq) < (make_timestamp($ctime * 1000), $cseq)');
+      const params = { ...filter.params, seq, limit: 2, ...(from ? { ctime: from.timeMs, cseq: from.seq } : {}) };
+      return this.pageOf(await this.select(where, params), q.limit);
+    }
+    // The most selective attribute drives; an account's whole history when there is none.
+    let driver: { key: LookupQuery['attributes'][number]['key'] | undefined; value: string } = {
+      key: undefined,
+      value: '',
+    };
+    let best = Number.POSITIVE_INFINITY;
+    for (const a of q.attributes) {
+      const n = index.count({ accountId: q.accountId, insight, key: a.key, value: a.value });
+      if (n < best) {
+        best = n;
+        driver = a;
+      }
+    }
+    const exact = q.attributes.length <= 1;
+    const want = q.limit + 1;
+    const rows: Row[] = [];
+    let position = from;
+    for (;;) {
+      const batch = exact ? want - rows.length : Math.max(want, CANDIDATES_PER_ROUND);
+      const candidates = index.page({
+        accountId: q.accountId,
+        insight,
+        key: driver.key,
+        value: driver.value,
+        startMs: q.startTimeMs ?? Number.NEGATIVE_INFINITY,
+        endMs: q.endTimeMs ?? Number.POSITIVE_INFINITY,
+        limit: batch,
+        from: position,
+      });
+      if (candidates.seqs.length === 0) break;
+      const found = await this.select([...filter.where, `seq IN (${candidates.seqs.join(',')})`], {
+        ...filter.params,
+        limit: want - rows.length,
+      });
+      rows.push(...found);
+      if (rows.length >= want || candidates.seqs.length < batch || !candidates.last) break;
+      // Continue after the oldest candidate of this round (also when retention removed some).
+      position = candidates.last;
+    }
+    return this.pageOf(rows, q.limit);
+  }
+
+  private async select(where: string[], params: Record<string, string | number>): Promise<Row[]> {
     const r = await this.db.read((c) =>
       c.runAndReadAll(
         `SELECT seq, epoch_ms(event_time), record FROM events WHERE ${where.join(' AND ')}
@@ -79,15 +246,23 @@ export class DuckDBEventStore implements EventStore {
         params,
       ),
     );
-    const rows = r.getRows();
-    const more = rows.length > q.limit;
-    const page = rows.slice(0, q.limit);
-    const events = page.map((row) => toStored(Number(row[0]), row[2] as string));
+    return r.getRows().map((row) => ({ seq: Number(row[0]), timeMs: Number(row[1]), json: row[2] as string }));
+  }
+
+  private pageOf(rows: Row[], limit: number): LookupPage {
+    const more = rows.length > limit;
+    const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
-      events,
-      ...(more && last ? { cursor: encodeCursor({ timeMs: Number(last[1]), seq: Number(last[0]) }) } : {}),
+      events: page.map((r) => toStored(r.seq, r.json)),
+      ...(more && last ? { cursor: encodeCursor({ timeMs: last.timeMs, seq: last.seq }) } : {}),
     };
+  }
+
+  /** Stops an index fill in progress and waits for it, so the database can close under it. */
+  async close(): Promise<void> {
+    this.closing = true;
+    await this.building.catch(() => undefined);
   }
 
   async getEvent(accountId: string, eventId: string): Promise<StoredEvent | undefined> {
@@ -116,6 +291,8 @@ export class DuckDBEventStore implements EventStore {
         cut: eventTimeMs,
       }),
     );
+    this.prunedBefore = Math.max(this.prunedBefore ?? eventTimeMs, eventTimeMs);
+    this.index?.pruneBefore(eventTimeMs);
     return r.getRows().length;
   }
 

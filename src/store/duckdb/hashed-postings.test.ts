@@ -1,0 +1,124 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+import { describe, expect, it } from 'vitest';
+import { HashedPostings } from './hashed-postings.js';
+import { keyHash, LookupIndex } from './lookup-index.js';
+
+function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), s | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Entry {
+  hash: number;
+  timeMs: number;
+  seq: number;
+}
+
+const newestFirst = (a: Entry, b: Entry) => b.timeMs - a.timeMs || b.seq - a.seq;
+
+describe('HashedPostings', () => {
+  it('pages each hash exactly as a plain list would, across loads, adds, folds and prunes', () => {
+    const rand = prng(7);
+    const p = new HashedPostings();
+    // A loaded run first, as the index fill installs it: sorted by (hash, time, seq).
+    const loaded: Entry[] = Array.from({ length: 5000 }, (_, i) => ({
+      hash: Math.floor(rand() * 40),
+      timeMs: Math.floor(rand() * 500) * 1000,
+      seq: i + 1,
+    })).sort((a, b) => a.hash - b.hash || a.timeMs - b.timeMs || a.seq - b.seq);
+    p.load(
+      Uint32Array.from(loaded.map((e) => e.hash)),
+      Float64Array.from(loaded.map((e) => e.timeMs)),
+      Uint32Array.from(loaded.map((e) => e.seq)),
+    );
+    const all = [...loaded];
+    // Then 80,000 adds, enough to fold the recent part into the run more than once.
+    for (let seq = 5001; seq <= 85_000; seq++) {
+      const e = { hash: Math.floor(rand() * 40), timeMs: Math.floor(rand() * 600) * 1000, seq };
+      p.add(e.hash, e.timeMs, e.seq);
+      all.push(e);
+      if (seq % 9973 === 0 || seq === 85_000) {
+        const hash = Math.floor(rand() * 40);
+        const start = Math.floor(rand() * 300) * 1000;
+        const end = start + Math.floor(rand() * 300) * 1000;
+        const want = all
+          .filter((x) => x.hash === hash && x.timeMs >= start && x.timeMs <= end)
+          .sort(newestFirst)
+          .map((x) => x.seq);
+        const got: number[] = [];
+        let page = p.page(hash, start, end, 37);
+        got.push(...page.seqs);
+        while (page.last) {
+          page = p.page(hash, start, end, 37, page.last);
+          got.push(...page.seqs);
+        }
+        expect(got, `after ${seq}`).toEqual(want);
+        expect(p.count(hash)).toBe(all.filter((x) => x.hash === hash).length);
+      }
+    }
+    expect(p.size).toBe(85_000);
+    const cut = 200_000;
+    expect(p.pruneBefore(cut)).toBe(all.filter((e) => e.timeMs < cut).length);
+    const left = all.filter((e) => e.hash === 3 && e.timeMs >= cut).sort(newestFirst);
+    expect(p.page(3, 0, Number.POSITIVE_INFINITY, 1e9).seqs).toEqual(left.map((e) => e.seq));
+  });
+});
+
+describe('LookupIndex', () => {
+  it('hashes keys exactly as the index fill does in DuckDB (md5_number_lower(...) % 2^32)', async () => {
+    const instance = await DuckDBInstance.create(':memory:');
+    const c = await instance.connect();
+    try {
+      for (const [account, value] of [
+        ['123456789012', 'alice'],
+        ['123456789012', ''],
+        ['1', '23'],
+        ['12', '3'],
+        ['123456789012', 'arn:aws:s3:::bücket/ключ/🙂'],
+      ] as const) {
+        const r = await c.runAndReadAll(
+          `SELECT (md5_number_lower(strlen($a)::VARCHAR || ':' || $a || $v) % 4294967296)::DOUBLE`,
+          { a: account, v: value },
+        );
+        expect(keyHash(account, value), `${account}/${value}`).toBe(r.getRows()[0]![0]);
+      }
+    } finally {
+      c.closeSync();
+      instance.closeSync();
+    }
+    // The account is length-prefixed: ("1", "23…") and ("12", "3…") are different keys.
+    expect(keyHash('1', '23')).not.toBe(keyHash('12', '3'));
+  });
+
+  it('keeps Insights events apart and indexes them by EventName and EventSource only', () => {
+    const index = new LookupIndex();
+    const attrs = (eventCategory: string) => ({
+      eventName: 'RunInstances',
+      eventSource: 'ec2.amazonaws.com',
+      awsRegion: 'us-east-1',
+      eventCategory,
+      readOnly: false,
+      username: 'alice',
+      accessKeyId: 'AKIA1',
+      resourceTypes: ['AWS::EC2::Instance', 'AWS::EC2::Instance'],
+      resourceNames: ['i-1'],
+    });
+    index.add({ seq: 1, accountId: 'a', eventId: 'e1', eventTimeMs: 1000, attributes: attrs('Management') });
+    index.add({ seq: 2, accountId: 'a', eventId: 'e2', eventTimeMs: 2000, attributes: attrs('Insight') });
+    const page = (insight: boolean, key: 'Username' | 'EventName' | 'ResourceType' | undefined, value = '') =>
+      index.page({ accountId: 'a', insight, key, value, startMs: 0, endMs: 1e12, limit: 10 }).seqs;
+    expect(page(false, 'EventName', 'RunInstances')).toEqual([1]);
+    expect(page(true, 'EventName', 'RunInstances')).toEqual([2]);
+    expect(page(false, 'Username', 'alice')).toEqual([1]);
+    expect(page(false, 'ResourceType', 'AWS::EC2::Instance')).toEqual([1]);
+    expect(page(false, undefined)).toEqual([1]);
+    expect(page(true, undefined)).toEqual([2]);
+    expect(() => page(true, 'Username', 'alice')).not.toThrow();
+    expect(page(true, 'Username', 'alice')).toEqual([]);
+  });
+});

@@ -1,0 +1,123 @@
+import { createHash } from 'node:crypto';
+import type { LookupAttributes } from '../../event/attributes.js';
+import type { LookupAttributeKey } from '../event-store.js';
+import { HashedPostings } from './hashed-postings.js';
+import type { PostingPosition, PostingsPage } from './postings.js';
+
+/** What the index keeps of one stored event. */
+export interface IndexedEvent {
+  seq: number;
+  accountId: string;
+  eventId: string;
+  eventTimeMs: number;
+  attributes: LookupAttributes;
+}
+
+export interface IndexQuery {
+  accountId: string;
+  insight: boolean;
+  /** undefined: the account's whole history of that class. */
+  key: LookupAttributeKey | undefined;
+  value: string;
+  startMs: number;
+  endMs: number;
+  limit: number;
+  from?: PostingPosition | undefined;
+}
+
+/** Largest seq the index's 32-bit postings hold; past it the store answers from SQL alone. */
+export const MAX_INDEXED_SEQ = 0xffff_ffff;
+
+/** The key kinds kept per class; Insights events are looked up by these only (spec §4.4). */
+export const INDEXED_KEYS: Record<'n' | 'i', readonly (LookupAttributeKey | 'All')[]> = {
+  n: ['All', 'EventName', 'EventSource', 'ReadOnly', 'Username', 'AccessKeyId', 'ResourceType', 'ResourceName'],
+  i: ['All', 'EventName', 'EventSource'],
+};
+
+/**
+ * The 32-bit hash that names a key within its kind: the low word of the second half of the
+ * MD5 of `<byte length of account>:<account><value>` — what DuckDB's
+ * `md5_number_lower(...) % 2^32` computes, so the index fill can hash in SQL.
+ */
+export function keyHash(accountId: string, value: string): number {
+  return createHash('md5')
+    .update(`${Buffer.byteLength(accountId)}:${accountId}${value}`)
+    .digest()
+    .readUInt32LE(8);
+}
+
+/**
+ * The lookup index of the embedded store: for every (account, Insights or not, attribute,
+ * value) the events' (eventTime, seq) in time order, and each account's whole history per class.
+ * A LookupEvents page becomes a binary search plus `limit` steps; only the page's rows are then
+ * read from DuckDB, by seq (see the events_seq index). It lives in memory beside the log, about
+ * 16 bytes a posting (~8 postings an event), and is rebuilt from the table when `serve` starts.
+ *
+ * Keys are kept by hash, so a candidate may belong to another value with the same hash: the
+ * store re-checks every condition on the rows it reads, and asks for more when some fall out.
+ * EventId is not kept here: the log's idempotency set already maps an ID to its seq.
+ */
+export class LookupIndex {
+  private readonly kinds = new Map<string, HashedPostings>();
+
+  constructor() {
+    for (const cls of ['n', 'i'] as const) {
+      for (const key of INDEXED_KEYS[cls]) this.kinds.set(`${cls}:${key}`, new HashedPostings());
+    }
+  }
+
+  get size(): number {
+    let n = 0;
+    for (const p of this.kinds.values()) n += p.size;
+    return n;
+  }
+
+  /** The postings of one key kind, for the index fill. */
+  kind(insight: boolean, key: LookupAttributeKey | 'All'): HashedPostings {
+    const p = this.kinds.get(`${insight ? 'i' : 'n'}:${key}`);
+    if (!p) throw new Error(`the lookup index keeps no ${key} postings for ${insight ? 'Insights' : 'other'} events`);
+    return p;
+  }
+
+  add(e: IndexedEvent): void {
+    const a = e.attributes;
+    const insight = a.eventCategory === 'Insight';
+    const put = (key: LookupAttributeKey | 'All', value: string) =>
+      this.kind(insight, key).add(keyHash(e.accountId, value), e.eventTimeMs, e.seq);
+    put('All', '');
+    if (a.eventName !== null) put('EventName', a.eventName);
+    if (a.eventSource !== null) put('EventSource', a.eventSource);
+    if (insight) return;
+    if (a.readOnly !== null) put('ReadOnly', String(a.readOnly));
+    if (a.username !== null) put('Username', a.username);
+    if (a.accessKeyId !== null) put('AccessKeyId', a.accessKeyId);
+    // A value listed twice by one event (two resources of one type) is one posting.
+    for (const t of new Set(a.resourceTypes)) put('ResourceType', t);
+    for (const n of new Set(a.resourceNames)) put('ResourceName', n);
+  }
+
+  /** About how many events a key holds: the planner starts from the smallest. */
+  count(q: Pick<IndexQuery, 'accountId' | 'insight' | 'key' | 'value'>): number {
+    const { kind, hash } = this.locate(q);
+    return kind ? kind.count(hash) : 0;
+  }
+
+  /** Candidate seqs of one page, newest first. */
+  page(q: IndexQuery): PostingsPage {
+    const { kind, hash } = this.locate(q);
+    return kind ? kind.page(hash, q.startMs, q.endMs, q.limit, q.from) : { seqs: [], times: [] };
+  }
+
+  /** Forgets events whose eventTime is before the cut-off. */
+  pruneBefore(timeMs: number): void {
+    for (const p of this.kinds.values()) p.pruneBefore(timeMs);
+  }
+
+  private locate(q: Pick<IndexQuery, 'accountId' | 'insight' | 'key' | 'value'>) {
+    const key = q.key ?? 'All';
+    const kind = this.kinds.get(`${q.insight ? 'i' : 'n'}:${key}`);
+    // The SQL filter reads ReadOnly as `lower(value) = 'true'`; the index answers alike.
+    const value = key === 'All' ? '' : key === 'ReadOnly' ? String(q.value.toLowerCase() === 'true') : q.value;
+    return { kind, hash: keyHash(q.accountId, value) };
+  }
+}
