@@ -5,6 +5,7 @@ import { UnknownPolicyError } from '../auth/key-store.js';
 import { ControlError } from './control-client.js';
 import { DataDirBusyError } from './runtime.js';
 import { UsageError } from './usage-error.js';
+import { registerValidateLogsCommand } from './validate-logs.js';
 
 function duration(value: string): number {
   const ms = parseDuration(value);
@@ -243,6 +244,7 @@ export function buildCli(): Command {
         json: o.json,
       });
     });
+  registerValidateLogsCommand(program);
   return program;
 }
 
