@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DirectorySink } from '../delivery/directory/directory-sink.js';
 import { bucketFolder, DirectoryBucketReader, directoryBuckets } from './directory-reader.js';
 import { writeObject } from './testdata/chain.js';
 
@@ -48,5 +49,19 @@ describe('DirectoryBucketReader', () => {
     expect((await resolver('b2').get('k'))?.body.toString()).toBe('other');
     expect(() => directoryBuckets(root)('..')).toThrow(/not a valid bucket name/);
     expect(() => directoryBuckets(root)('a/b')).toThrow(/not a valid bucket name/);
+  });
+
+  it('reads the user metadata of objects DirectorySink wrote (HeadObject form, under "Metadata")', async () => {
+    const sink = new DirectorySink({ root, bucket: 'bucket-3', durable: false });
+    const key = 'AWSLogs/1/CloudTrail-Digest/r/2024/01/03/y.json.gz';
+    await sink.put(key, Buffer.from('d3'), {
+      contentType: 'application/json',
+      metadata: { signature: 'cd', 'signature-algorithm': 'SHA256withRSA' },
+    });
+    await sink.close();
+    expect(await new DirectoryBucketReader(join(root, 'bucket-3')).get(key)).toEqual({
+      body: Buffer.from('d3'),
+      metadata: { signature: 'cd', 'signature-algorithm': 'SHA256withRSA' },
+    });
   });
 });

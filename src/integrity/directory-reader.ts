@@ -26,6 +26,22 @@ function isMissing(err: unknown): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR';
 }
 
+/**
+ * The user metadata in a metadata file. Two forms: what DirectorySink writes (HeadObject's
+ * fields, the user metadata under `"Metadata"`) and the flat `{"signature": "…"}` of hand-made
+ * buckets (no `ETag` member, every value a string).
+ */
+function userMetadata(doc: Record<string, unknown>, where: string): Record<string, string> {
+  let entries: Record<string, unknown> = doc;
+  if ('ETag' in doc || 'Metadata' in doc) {
+    const nested = doc['Metadata'] ?? {};
+    if (typeof nested !== 'object' || nested === null || Array.isArray(nested))
+      throw new Error(`${where}: "Metadata" must be a JSON object of metadata strings`);
+    entries = nested as Record<string, unknown>;
+  }
+  return Object.fromEntries(Object.entries(entries).map(([k, v]) => [k.toLowerCase(), String(v)]));
+}
+
 export class DirectoryBucketReader implements BucketReader {
   readonly dir: string;
 
@@ -48,7 +64,7 @@ export class DirectoryBucketReader implements BucketReader {
       const parsed: unknown = JSON.parse(await readFile(path + METADATA_SUFFIX, 'utf8'));
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
         throw new Error(`${path + METADATA_SUFFIX}: expected a JSON object of metadata strings`);
-      metadata = Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k.toLowerCase(), String(v)]));
+      metadata = userMetadata(parsed as Record<string, unknown>, path + METADATA_SUFFIX);
     } catch (err) {
       if (!isMissing(err)) throw err;
     }
