@@ -1,0 +1,114 @@
+/**
+ * One delivery batch of a trail: the events of a seq range that the trail covers, grouped per
+ * account and region into gzipped CloudTrail log files (spec §2). Everything here follows from
+ * the range, the trail's recorded configuration and the recorded delivery time, so writing a
+ * batch again (after a crash or a failed put) writes the same keys with the same bytes.
+ */
+import type { CloudTrailRecord } from '../../event/types.js';
+import {
+  buildLogFiles,
+  deliveryUnique,
+  LOG_FILE_PUT_OPTIONS,
+  logFileKey,
+  normalizeKeyPrefix,
+  type PutOptions,
+  type Sink,
+} from '../../delivery/index.js';
+import type { LoggedEvent } from '../../log/event-log.js';
+import type { Trail } from '../model.js';
+import { compileTrailSelectors } from '../selectors/index.js';
+import type { DeliveredFileRow } from './state.js';
+
+/** An event a trail covers, with what the file it goes into needs. */
+export interface CoveredEvent {
+  seq: number;
+  accountId: string;
+  region: string;
+  json: string;
+  eventTime: string;
+}
+
+/**
+ * Which events a trail delivers: its account's (organisation trails too: there is no organisation
+ * model yet, so member accounts are not covered), of its home region unless it is multi-region,
+ * that its selectors keep.
+ */
+export function trailCoverage(trail: Trail): (event: LoggedEvent) => CoveredEvent | undefined {
+  const matcher = compileTrailSelectors(trail.selectors);
+  return (event) => {
+    if (event.accountId !== trail.accountId) return undefined;
+    const record = JSON.parse(event.json) as CloudTrailRecord;
+    const region = record.awsRegion;
+    if (typeof region !== 'string' || region === '') return undefined;
+    if (!trail.isMultiRegionTrail && region !== trail.homeRegion) return undefined;
+    if (!matcher.matches(record)) return undefined;
+    return { seq: event.seq, accountId: event.accountId, region, json: event.json, eventTime: record.eventTime };
+  };
+}
+
+export interface BatchFileOptions {
+  /** Uncompressed bytes per log file (the size cap). */
+  maxFileBytes?: number;
+  gzipLevel?: number;
+}
+
+/** The put options of a trail's objects: CloudTrail's headers and its encryption setting. */
+export function trailPutOptions(trail: Trail): PutOptions {
+  return trail.kmsKeyId !== undefined
+    ? { ...LOG_FILE_PUT_OPTIONS, serverSideEncryption: 'aws:kms', sseKmsKeyId: trail.kmsKeyId }
+    : { ...LOG_FILE_PUT_OPTIONS };
+}
+
+/**
+ * Builds and puts the batch's files; resolves once every file is stored. `events` are the
+ * covered events of the range in seq order. A file's unique name part is derived from the seq
+ * range of its own records, so files of one batch never collide and a rewrite hits the same key.
+ */
+export async function writeBatch(
+  sink: Sink,
+  trail: Trail,
+  deliveryMs: number,
+  events: readonly CoveredEvent[],
+  options: BatchFileOptions = {},
+): Promise<DeliveredFileRow[]> {
+  const groups = new Map<string, CoveredEvent[]>();
+  for (const e of events) {
+    const id = `${e.accountId}\u0000${e.region}`;
+    let g = groups.get(id);
+    if (!g) groups.set(id, (g = []));
+    g.push(e);
+  }
+  const prefix = normalizeKeyPrefix(trail.s3KeyPrefix);
+  const putOptions = trailPutOptions(trail);
+  const written: DeliveredFileRow[] = [];
+  for (const group of groups.values()) {
+    const { accountId, region } = group[0]!;
+    const files = await buildLogFiles(group, {
+      ...(options.maxFileBytes !== undefined ? { maxBytes: options.maxFileBytes } : {}),
+      ...(options.gzipLevel !== undefined ? { level: options.gzipLevel } : {}),
+    });
+    await Promise.all(
+      files.map(async (file) => {
+        const unique = deliveryUnique({
+          trail: trail.trailArn,
+          accountId,
+          region,
+          firstSeq: group[file.start]!.seq,
+          lastSeq: group[file.end - 1]!.seq,
+        });
+        const key = logFileKey({ prefix, accountId, region, deliveryTime: deliveryMs, unique });
+        await sink.put(key, file.body, putOptions);
+        written.push({
+          accountId,
+          region,
+          bucket: sink.bucket,
+          key,
+          sha256: file.sha256,
+          oldestMs: Date.parse(file.oldestEventTime),
+          newestMs: Date.parse(file.newestEventTime),
+        });
+      }),
+    );
+  }
+  return written;
+}

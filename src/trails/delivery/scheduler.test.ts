@@ -1,0 +1,276 @@
+import { writeFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  ACCOUNT_A,
+  ACCOUNT_B,
+  apiRecord,
+  normalized,
+  openEmbedded,
+  removeDir,
+  type Embedded,
+} from '../../../test/helpers/embedded.js';
+import { DirectorySink, parseLogFileKey } from '../../delivery/index.js';
+import { directoryBuckets } from '../../integrity/directory-reader.js';
+import { SigningKeyStore } from '../../integrity/key-store.js';
+import { validateLogs } from '../../integrity/validate.js';
+import type { NewTrail } from '../repository.js';
+import { TrailRepository } from '../repository.js';
+import { writeBatch, type CoveredEvent } from './batch.js';
+import { DeliveryScheduler, type DeliverySchedulerOptions } from './scheduler.js';
+import { DeliveryStateStore } from './state.js';
+
+const START = Date.UTC(2026, 0, 1, 10, 0, 0);
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
+
+let emb: Embedded;
+let trails: TrailRepository;
+let state: DeliveryStateStore;
+let keys: SigningKeyStore;
+let root: string;
+let clock: number;
+
+beforeEach(async () => {
+  emb = await openEmbedded();
+  trails = await TrailRepository.open(emb.db);
+  state = await DeliveryStateStore.open(emb.db);
+  clock = START;
+  keys = new SigningKeyStore(emb.dir, { now: () => clock });
+  root = join(emb.dir, 'buckets');
+});
+
+afterEach(async () => {
+  await emb.close();
+  removeDir(emb.dir);
+});
+
+function scheduler(extra: Partial<DeliverySchedulerOptions> = {}): Promise<DeliveryScheduler> {
+  return DeliveryScheduler.open({
+    log: emb.log,
+    trails,
+    state,
+    signingKeys: keys,
+    sinks: { type: 'directory', root, durable: false },
+    now: () => clock,
+    retryBaseMs: 1,
+    ...extra,
+  });
+}
+
+async function newTrail(name: string, overrides: Partial<NewTrail> = {}) {
+  const trail = await trails.create(
+    {
+      accountId: ACCOUNT_A,
+      homeRegion: 'us-east-1',
+      name,
+      s3BucketName: 'audit-bucket',
+      includeGlobalServiceEvents: true,
+      isMultiRegionTrail: false,
+      isOrganizationTrail: false,
+      logFileValidationEnabled: false,
+      ...overrides,
+    },
+    clock,
+  );
+  await trails.setLogging(trail.trailArn, true, clock);
+  return trail;
+}
+
+/** Appends events; returns their eventIDs. */
+async function append(specs: { region?: string; account?: string }[]): Promise<string[]> {
+  const events = specs.map((s) =>
+    normalized(apiRecord(s.region ? { awsRegion: s.region } : {}), s.account ? { accountId: s.account } : {}),
+  );
+  await emb.log.append(events, clock);
+  return events.map((e) => (JSON.parse(e.json) as { eventID: string }).eventID);
+}
+
+/** Every log file of a bucket: key → the eventIDs it holds. */
+async function logFiles(bucket: string): Promise<Map<string, string[]>> {
+  const sink = new DirectorySink({ root, bucket, durable: false });
+  const out = new Map<string, string[]>();
+  for await (const key of sink.list('')) {
+    if (!parseLogFileKey(key.replace(/^.*?(AWSLogs\/)/, '$1'))) continue;
+    const obj = (await sink.get(key))!;
+    const doc = JSON.parse(gunzipSync(obj.body).toString('utf8')) as { Records: { eventID: string }[] };
+    out.set(
+      key,
+      doc.Records.map((r) => r.eventID),
+    );
+  }
+  return out;
+}
+
+describe('DeliveryScheduler: log files', () => {
+  it('delivers each covered event once, per account and region, at CloudTrail keys with the delivery time', async () => {
+    const single = await newTrail('single', { s3KeyPrefix: 'team/logs/' });
+    const multi = await newTrail('multi', { isMultiRegionTrail: true, s3BucketName: 'multi-bucket' });
+    const s = await scheduler();
+    await s.runOnce(); // both trails start at the log's head
+    const east = await append([{}, {}, {}]);
+    const west = await append([{ region: 'eu-west-1' }]);
+    await append([{ account: ACCOUNT_B }]); // another account: no trail of A covers it
+
+    await s.runOnce();
+    expect((await logFiles('audit-bucket')).size).toBe(0); // the flush interval has not passed
+
+    clock += MINUTE;
+    await s.runOnce();
+    const single1 = await logFiles('audit-bucket');
+    expect([...single1.keys()]).toHaveLength(1);
+    const [key, ids] = [...single1.entries()][0]!;
+    expect(key).toMatch(
+      /^team\/logs\/AWSLogs\/111111111111\/CloudTrail\/us-east-1\/2026\/01\/01\/111111111111_CloudTrail_us-east-1_20260101T1001Z_[A-Za-z0-9]{16}\.json\.gz$/,
+    );
+    expect(ids).toEqual(east);
+    const head = await new DirectorySink({ root, bucket: 'audit-bucket', durable: false }).head(key);
+    expect(head).toMatchObject({ contentType: 'application/json', contentEncoding: 'gzip' });
+
+    const multiFiles = await logFiles('multi-bucket');
+    expect([...multiFiles.keys()].map((k) => k.split('/')[3])).toEqual(['eu-west-1', 'us-east-1']);
+    expect([...multiFiles.values()]).toEqual([west, east]);
+
+    expect((await trails.status(single.trailArn)).latestDeliveryTimeMs).toBe(clock);
+    expect((await trails.status(multi.trailArn)).latestDeliveryError).toBeUndefined();
+    expect(s.counters()).toMatchObject({ received: 7, sent: 7, logFiles: 3, failed: 0 });
+
+    // Nothing new: another pass writes nothing more.
+    clock += MINUTE;
+    await s.runOnce();
+    expect((await logFiles('audit-bucket')).size).toBe(1);
+  });
+
+  it('cuts a batch at the size cap into several files, every event in exactly one', async () => {
+    await newTrail('capped');
+    const s = await scheduler({ maxFileBytes: 2048 });
+    await s.runOnce();
+    const ids = await append(Array.from({ length: 30 }, () => ({})));
+    clock += MINUTE;
+    await s.runOnce();
+    const files = await logFiles('audit-bucket');
+    expect(files.size).toBeGreaterThan(3);
+    expect([...files.values()].flat().sort()).toEqual([...ids].sort());
+  });
+
+  it('does not deliver events from before StartLogging or while logging is stopped', async () => {
+    const before = await append([{}]);
+    const trail = await newTrail('switching');
+    const s = await scheduler();
+    await s.runOnce();
+    const during = await append([{}]);
+    await trails.setLogging(trail.trailArn, false, clock);
+    await s.runOnce(); // the stop delivers what came before it at once
+    const stopped = await append([{}]);
+    await trails.setLogging(trail.trailArn, true, clock);
+    await s.runOnce();
+    const after = await append([{}]);
+    clock += MINUTE;
+    await s.runOnce();
+    const delivered = [...(await logFiles('audit-bucket')).values()].flat();
+    expect(delivered.sort()).toEqual([...during, ...after].sort());
+    expect(delivered).not.toContain(before[0]);
+    expect(delivered).not.toContain(stopped[0]);
+  });
+});
+
+describe('DeliveryScheduler: failures and crashes', () => {
+  it('reports a failed write, keeps the batch and, after a crash, rewrites it with the recorded delivery time', async () => {
+    const trail = await newTrail('fragile');
+    // A file where the bucket's folder should be: every put fails.
+    writeFileSync(root, 'not a folder');
+    const first = await scheduler();
+    await first.runOnce();
+    const ids = await append([{}, {}]);
+    clock += MINUTE;
+    const firstAttempt = clock;
+    await first.runOnce();
+    const status = await trails.status(trail.trailArn);
+    expect(status.latestDeliveryError).toMatch(/.+/);
+    expect(status.latestDeliveryTimeMs).toBeUndefined();
+    expect(first.counters().failed).toBe(1);
+    expect((await state.get(trail.trailArn))?.batch).toMatchObject({ deliveryMs: firstAttempt });
+
+    // The process dies here (the scheduler is dropped without shutdown); the disk is repaired.
+    rmSync(root);
+    clock += 7 * MINUTE;
+    const later = await append([{}]);
+    const second = await scheduler();
+    await second.runOnce();
+    const afterRestart = await logFiles('audit-bucket');
+    expect([...afterRestart.keys()]).toHaveLength(1);
+    expect([...afterRestart.keys()][0]).toContain('_20260101T1001Z_'); // the first attempt's time
+    expect([...afterRestart.values()][0]).toEqual(ids);
+    expect((await trails.status(trail.trailArn)).latestDeliveryError).toBeUndefined();
+
+    clock += MINUTE;
+    await second.runOnce();
+    const all = [...(await logFiles('audit-bucket')).values()].flat();
+    expect(all.sort()).toEqual([...ids, ...later].sort());
+  });
+
+  it('writes the same keys with the same bytes when a batch is written again', async () => {
+    const trail = await newTrail('again');
+    await append([{}, { region: 'eu-west-1' }, {}]);
+    const events: CoveredEvent[] = (await emb.log.read(0, 10)).map((e) => ({
+      seq: e.seq,
+      accountId: e.accountId,
+      region: (JSON.parse(e.json) as { awsRegion: string }).awsRegion,
+      json: e.json,
+      eventTime: (JSON.parse(e.json) as { eventTime: string }).eventTime,
+    }));
+    const a = new DirectorySink({ root, bucket: 'copy-one', durable: false });
+    const b = new DirectorySink({ root, bucket: 'copy-two', durable: false });
+    const one = await writeBatch(a, trail, START, events);
+    const two = await writeBatch(b, trail, START, events);
+    expect(two.map((f) => [f.key, f.sha256])).toEqual(one.map((f) => [f.key, f.sha256]));
+    for (const f of one) expect((await b.get(f.key))!.body.equals((await a.get(f.key))!.body)).toBe(true);
+  });
+});
+
+describe('DeliveryScheduler: digests', () => {
+  it('writes hourly chained digests (empty ones too) and a final one at StopLogging; validate-logs finds all valid', async () => {
+    const trail = await newTrail('validated', { logFileValidationEnabled: true, s3KeyPrefix: 'pfx' });
+    const s = await scheduler({ digestIntervalMs: HOUR });
+    await s.runOnce();
+    await append([{}, {}]);
+    clock += MINUTE;
+    await s.runOnce(); // one log file
+    clock = START + HOUR;
+    await s.runOnce(); // digest 10:00–11:00 with the file
+    clock = START + 2 * HOUR;
+    await s.runOnce(); // 11:00–12:00, empty
+    clock += 10 * MINUTE;
+    await trails.setLogging(trail.trailArn, false, clock);
+    await s.runOnce(); // the final digest 12:00–12:10
+    expect(s.counters().digests).toBe(3);
+    expect(await state.get(trail.trailArn)).toBeUndefined();
+    expect((await trails.status(trail.trailArn)).latestDigestDeliveryTimeMs).toBe(clock);
+
+    const out: string[] = [];
+    const summary = await validateLogs({
+      trailArn: trail.trailArn,
+      startMs: START - HOUR,
+      endMs: clock + HOUR,
+      bucket: 'audit-bucket',
+      prefix: 'pfx',
+      verbose: true,
+      buckets: directoryBuckets(root),
+      publicKeys: (from, to) => keys.listPublicKeys('us-east-1', from, to),
+      write: (_stream, text) => out.push(text),
+      now: () => clock,
+    });
+    expect(out.join('')).not.toContain('INVALID');
+    expect(summary).toMatchObject({ exitCode: 0, validDigests: 3, invalidDigests: 0, validLogs: 1, invalidLogs: 0 });
+    const digestKeys: string[] = [];
+    for await (const k of new DirectorySink({ root, bucket: 'audit-bucket', durable: false }).list('pfx/AWSLogs/')) {
+      if (k.includes('CloudTrail-Digest')) digestKeys.push(k);
+    }
+    expect(digestKeys.map((k) => k.slice(-24, -8))).toEqual([
+      '20260101T110000Z',
+      '20260101T120000Z',
+      '20260101T121000Z',
+    ]);
+  });
+});
