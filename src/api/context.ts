@@ -4,6 +4,7 @@ import type { CompiledPolicy } from '../auth/policies.js';
 import type { RequestLimits } from '../auth/throttle.js';
 import type { ChannelStore } from '../ingest/channels.js';
 import type { Ingestor } from '../ingest/ingestor.js';
+import type { SigningKeyStore } from '../integrity/key-store.js';
 import type { EventLog } from '../log/event-log.js';
 import type { EventStore } from '../store/event-store.js';
 import type { TrailRepository } from '../trails/repository.js';
@@ -20,6 +21,8 @@ export interface AppContext {
   channels: ChannelStore;
   /** Trails, their selectors, tags and logging status. */
   trails: TrailRepository;
+  /** Digest signing keys per region (ListPublicKeys serves their public halves). */
+  signingKeys: SigningKeyStore;
   /** Records the service's own API calls as CloudTrail events. */
   audit: SelfAudit;
   /** The region this server answers as (default awsRegion, channel ARNs). */

@@ -3,6 +3,7 @@ import { KeyStore } from '../auth/key-store.js';
 import { RequestLimits, type RequestLimitsOptions } from '../auth/throttle.js';
 import { ChannelStore } from '../ingest/channels.js';
 import { Ingestor } from '../ingest/ingestor.js';
+import { SigningKeyStore } from '../integrity/key-store.js';
 import { DuckDBEventLog } from '../log/duckdb/duckdb-event-log.js';
 import { EmbeddedDatabase, isDatabaseLockedError } from '../store/duckdb/database.js';
 import { DuckDBEventStore } from '../store/duckdb/duckdb-event-store.js';
@@ -62,6 +63,7 @@ export async function openEmbedded(
     limits: new RequestLimits(options.limits),
     channels,
     trails,
+    signingKeys: new SigningKeyStore(dataDir),
     ingestor,
     audit: new SelfAudit(ingestor, logger),
     region: options.region,

@@ -11,6 +11,7 @@ import { describeTrails } from './describe-trails.js';
 import { getEventSelectors } from './get-event-selectors.js';
 import { getTrail } from './get-trail.js';
 import { getTrailStatus } from './get-trail-status.js';
+import { listPublicKeys } from './list-public-keys.js';
 import { listTags } from './list-tags.js';
 import { listTrails } from './list-trails.js';
 import { putEventSelectors } from './put-event-selectors.js';
@@ -42,5 +43,6 @@ export const CLOUDTRAIL_OPERATIONS: ReadonlyMap<string, Operation> = new Map(
     addTags,
     removeTags,
     listTags,
+    listPublicKeys,
   ].map((op) => [op.name, op]),
 );
