@@ -54,6 +54,23 @@ export function buildCli(): Command {
         .default(3_600_000, '1h'),
     )
     .addOption(new Option('--log-level <level>', 'pino log level').default('info'))
+    .addOption(
+      new Option('--flush-interval <duration>', 'how long events wait for their trail log file (e.g. 5s)')
+        .argParser(duration)
+        .default(60_000, '60s'),
+    )
+    .addOption(
+      new Option('--digest-interval <duration>', 'length of a trail digest period (at least 1s)')
+        .argParser(duration)
+        .default(3_600_000, '1h'),
+    )
+    .addOption(
+      new Option(
+        '--s3-endpoint <url>',
+        'trail buckets on this S3 service (credentials from the AWS variables); default <data-dir>/buckets/',
+      ),
+    )
+    .addOption(new Option('--s3-force-path-style', 'address S3 buckets as http://host/bucket (self-hosted servers)'))
     .action(async (o) => {
       const { serve } = await import('./serve.js');
       await serve({
@@ -64,6 +81,10 @@ export function buildCli(): Command {
         retentionMs: o.retention,
         pruneIntervalMs: o.pruneInterval,
         logLevel: o.logLevel,
+        flushIntervalMs: o.flushInterval,
+        digestIntervalMs: o.digestInterval,
+        s3Endpoint: o.s3Endpoint,
+        s3ForcePathStyle: o.s3ForcePathStyle === true,
       });
     });
 

@@ -3,6 +3,8 @@ import { pino } from 'pino';
 import { buildApiServer } from '../api/server.js';
 import { startControlServer } from '../api/control/control-server.js';
 import { CONTROL_SOCKET, DEFAULT_PRUNE_INTERVAL_MS } from '../config/defaults.js';
+import type { SinkSettings } from '../delivery/index.js';
+import { DeliveryScheduler, DeliveryStateStore } from '../trails/delivery/index.js';
 import { bootstrapAdmin } from './bootstrap.js';
 import { openEmbedded } from './runtime.js';
 
@@ -15,6 +17,23 @@ export interface ServeOptions {
   retentionMs?: number;
   pruneIntervalMs?: number;
   logLevel: string;
+  /** Trail delivery: how long events wait for their log file (default 60 s). */
+  flushIntervalMs?: number;
+  /** Length of a digest period (default 1 h). */
+  digestIntervalMs?: number;
+  /** Trail buckets on this S3 service instead of `<data-dir>/buckets/` (credentials from the AWS variables). */
+  s3Endpoint?: string;
+  s3ForcePathStyle?: boolean;
+}
+
+/** Where trail buckets live: `<data-dir>/buckets/<bucket>/`, or the buckets of an S3 service. */
+function sinkSettings(opts: ServeOptions): SinkSettings {
+  if (opts.s3Endpoint === undefined) return { type: 'directory', root: join(opts.dataDir, 'buckets') };
+  return {
+    type: 's3',
+    endpoint: opts.s3Endpoint,
+    ...(opts.s3ForcePathStyle ? { forcePathStyle: true } : {}),
+  };
 }
 
 /** `opentrail serve`: every API on one port, until SIGTERM or SIGINT drains and stops it. */
@@ -29,6 +48,18 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const app = await buildApiServer(rt);
   const control = await startControlServer(rt, join(opts.dataDir, CONTROL_SOCKET));
   const address = await app.listen({ host: opts.host, port: opts.port });
+  // Delivery starts once the API is up (trails and StartLogging arrive through it).
+  const delivery = await DeliveryScheduler.open({
+    log: rt.log,
+    trails: rt.trails,
+    state: await DeliveryStateStore.open(rt.db),
+    signingKeys: rt.signingKeys,
+    sinks: sinkSettings(opts),
+    logger,
+    ...(opts.flushIntervalMs !== undefined ? { flushIntervalMs: opts.flushIntervalMs } : {}),
+    ...(opts.digestIntervalMs !== undefined ? { digestIntervalMs: opts.digestIntervalMs } : {}),
+  });
+  delivery.start();
 
   let pruneTimer: NodeJS.Timeout | undefined;
   if (opts.retentionMs !== undefined) {
@@ -70,6 +101,8 @@ export async function serve(opts: ServeOptions): Promise<void> {
     // close() stops accepting, answers 503 to new requests and waits for in-flight ones, whose
     // events are committed before their responses go out.
     await app.close();
+    // Buffered events go out (within the deadline) while the database is still open.
+    await delivery.shutdown();
     await control.close();
     await rt.close();
     process.stdout.write('OpenTrail stopped.\n');
