@@ -80,35 +80,38 @@ export async function writeBatch(
   }
   const prefix = normalizeKeyPrefix(trail.s3KeyPrefix);
   const putOptions = trailPutOptions(trail);
-  const written: DeliveredFileRow[] = [];
-  for (const group of groups.values()) {
-    const { accountId, region } = group[0]!;
-    const files = await buildLogFiles(group, {
-      ...(options.maxFileBytes !== undefined ? { maxBytes: options.maxFileBytes } : {}),
-      ...(options.gzipLevel !== undefined ? { level: options.gzipLevel } : {}),
-    });
-    await Promise.all(
-      files.map(async (file) => {
-        const unique = deliveryUnique({
-          trail: trail.trailArn,
-          accountId,
-          region,
-          firstSeq: group[file.start]!.seq,
-          lastSeq: group[file.end - 1]!.seq,
-        });
-        const key = logFileKey({ prefix, accountId, region, deliveryTime: deliveryMs, unique });
-        await sink.put(key, file.body, putOptions);
-        written.push({
-          accountId,
-          region,
-          bucket: sink.bucket,
-          key,
-          sha256: file.sha256,
-          oldestMs: Date.parse(file.oldestEventTime),
-          newestMs: Date.parse(file.newestEventTime),
-        });
-      }),
-    );
-  }
+  // Groups build side by side: gzip and SHA-256 run on libuv's thread pool, so this uses every core.
+  const perGroup = await Promise.all(
+    [...groups.values()].map(async (group) => {
+      const { accountId, region } = group[0]!;
+      const files = await buildLogFiles(group, {
+        ...(options.maxFileBytes !== undefined ? { maxBytes: options.maxFileBytes } : {}),
+        ...(options.gzipLevel !== undefined ? { level: options.gzipLevel } : {}),
+      });
+      return Promise.all(
+        files.map(async (file): Promise<DeliveredFileRow> => {
+          const unique = deliveryUnique({
+            trail: trail.trailArn,
+            accountId,
+            region,
+            firstSeq: group[file.start]!.seq,
+            lastSeq: group[file.end - 1]!.seq,
+          });
+          const key = logFileKey({ prefix, accountId, region, deliveryTime: deliveryMs, unique });
+          await sink.put(key, file.body, putOptions);
+          return {
+            accountId,
+            region,
+            bucket: sink.bucket,
+            key,
+            sha256: file.sha256,
+            oldestMs: Date.parse(file.oldestEventTime),
+            newestMs: Date.parse(file.newestEventTime),
+          };
+        }),
+      );
+    }),
+  );
+  const written = perGroup.flat();
   return written;
 }
