@@ -210,6 +210,32 @@ describe('DeliveryScheduler: failures and crashes', () => {
     expect(all.sort()).toEqual([...ids, ...later].sort());
   });
 
+  it('writes an unwritten batch as recorded even when the trail changed meanwhile; later events follow the change', async () => {
+    const trail = await newTrail('changing', { s3KeyPrefix: 'old' });
+    writeFileSync(root, 'not a folder');
+    const s = await scheduler();
+    await s.runOnce();
+    const before = await append([{}, {}]);
+    clock += MINUTE;
+    await s.runOnce(); // fails: the batch stays recorded under prefix "old"
+    expect((await state.get(trail.trailArn))?.batch?.trail.s3KeyPrefix).toBe('old');
+    await trails.update(ACCOUNT_A, trail.trailArn, { s3KeyPrefix: 'new' });
+    rmSync(root);
+    clock += MINUTE;
+    await s.runOnce();
+    const after = await append([{}]);
+    clock += MINUTE;
+    await s.runOnce();
+    const files = await logFiles('audit-bucket');
+    const byPrefix = (p: string) =>
+      [...files.entries()].filter(([k]) => k.startsWith(`${p}/`)).flatMap(([, ids]) => ids);
+    expect(byPrefix('old')).toEqual(before);
+    // Written with the delivery time recorded at the first attempt (10:01), not the retry's.
+    expect([...files.keys()].find((k) => k.startsWith('old/'))).toContain('_20260101T1001Z_');
+    expect(byPrefix('new')).toEqual(after);
+    expect(files.size).toBe(2);
+  });
+
   it('writes the same keys with the same bytes when a batch is written again', async () => {
     const trail = await newTrail('again');
     await append([{}, { region: 'eu-west-1' }, {}]);

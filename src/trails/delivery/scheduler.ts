@@ -269,6 +269,7 @@ export class DeliveryScheduler {
     for (const live of this.live.values()) {
       if (!trails.has(live.state.trailArn) && live.state.stopSeq === undefined) {
         await this.markStopped(live, this.switchHeads.get(live.state.trailArn) ?? head);
+        this.switchHeads.delete(live.state.trailArn);
       }
     }
     for (const live of [...this.live.values()]) {
@@ -289,13 +290,15 @@ export class DeliveryScheduler {
     let phase: 'logFile' | 'digest' = 'logFile';
     try {
       const stopping = live.state.stopSeq !== undefined;
-      if (trail && !stopping && configKey(trail) !== configKey(live.state.trail)) await this.applyConfig(live, trail);
+      // What is half done goes first, as it was recorded: a batch written again under a new
+      // delivery time or configuration would get other keys, and its files would be there twice.
       if (live.state.digestEndMs !== undefined) {
         phase = 'digest';
         await this.finishDigest(live);
         phase = 'logFile';
       }
       if (live.state.batch) await this.finishBatch(live);
+      if (trail && !stopping && configKey(trail) !== configKey(live.state.trail)) await this.applyConfig(live, trail);
       const target = Math.min(live.state.stopSeq ?? head, head);
       await this.readInto(live, target, { flushAtCap: true });
       const due = stopping || flushAll || now - live.lastFlushMs >= this.flushIntervalMs;
@@ -371,6 +374,8 @@ export class DeliveryScheduler {
   /** Records the batch (delivery time fixed now), then writes and commits it. */
   private async flush(live: LiveTrail): Promise<void> {
     const arn = live.state.trailArn;
+    if (live.state.batch)
+      throw new Error(`trail ${arn}: a new batch while batch up to seq ${live.state.batch.lastSeq} is unwritten`);
     if (live.buffered.length === 0) {
       await this.o.state.advanceCursor(arn, live.readUpTo);
       live.state.cursorSeq = live.readUpTo;
