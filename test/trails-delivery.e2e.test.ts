@@ -372,3 +372,31 @@ describe('trail delivery across a SIGKILL in the middle of a delivery', () => {
     for (const key of view.logs.keys()) expect(key).toMatch(LOG_KEY);
   }, 240_000);
 });
+
+describe('trail delivery at SIGTERM', () => {
+  let dataDir: string | undefined;
+  afterAll(() => {
+    if (dataDir) removeDir(dataDir);
+  });
+
+  it('writes the buffered events before the server stops, long before the flush interval', async () => {
+    const server = await startServer({ args: ['--flush-interval', '1h'] });
+    dataDir = server.dataDir;
+    const created = aws(server.url, server.admin, [
+      'cloudtrail',
+      'create-trail',
+      '--name',
+      'graceful',
+      '--s3-bucket-name',
+      BUCKET,
+    ]);
+    expect(created.status, created.stderr).toBe(0);
+    expect(aws(server.url, server.admin, ['cloudtrail', 'start-logging', '--name', 'graceful']).status).toBe(0);
+    const ids = await ingest(server, 40, 'Graceful');
+    expect(await server.stop()).toBe(0);
+    const sink = new DirectorySink({ root: join(dataDir, 'buckets'), bucket: BUCKET, durable: false });
+    const view: BucketView = { logs: new Map(), digests: new Map() };
+    for await (const key of sink.list('')) parseObject(key, (await sink.get(key))!.body, view);
+    expectExactlyOnce(view, ids);
+  }, 120_000);
+});
