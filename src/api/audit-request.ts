@@ -43,6 +43,9 @@ export async function auditFailedAuthentication(
   shape: CallShape,
   err: unknown,
 ): Promise<void> {
+  // A throttled request is refused before it costs anything; recording each one would let a
+  // client that hammers the server flood the audit trail. They are counted by the limiter.
+  if (err instanceof ApiError && err.code === 'ThrottlingException') return;
   const keyId = claimedAccessKeyId(req);
   const key = keyId !== undefined ? ctx.keys.get(keyId) : undefined;
   if (!key) {

@@ -191,10 +191,10 @@ export class DuckDBEventStore implements EventStore {
       if (seq === undefined || q.attributes.some((a) => a.key === 'EventId' && a.value !== byId.value)) {
         return { events: [] };
       }
-      const where = [...filter.where, 'seq = $seq'];
+      const where = [...filter.where];
       if (from) where.push('(event_time, seq) < (make_timestamp($ctime * 1000), $cseq)');
-      const params = { ...filter.params, seq, limit: 2, ...(from ? { ctime: from.timeMs, cseq: from.seq } : {}) };
-      return this.pageOf(await this.select(where, params), q.limit);
+      const params = { ...filter.params, limit: 2, ...(from ? { ctime: from.timeMs, cseq: from.seq } : {}) };
+      return this.pageOf(await this.select(where, params, [seq]), q.limit);
     }
     // The most selective attribute drives; an account's whole history when there is none.
     let driver: { key: LookupQuery['attributes'][number]['key'] | undefined; value: string } = {
@@ -226,10 +226,7 @@ export class DuckDBEventStore implements EventStore {
         from: position,
       });
       if (candidates.seqs.length === 0) break;
-      const found = await this.select([...filter.where, `seq IN (${candidates.seqs.join(',')})`], {
-        ...filter.params,
-        limit: want - rows.length,
-      });
+      const found = await this.select(filter.where, { ...filter.params, limit: want - rows.length }, candidates.seqs);
       rows.push(...found);
       if (rows.length >= want || candidates.seqs.length < batch || !candidates.last) break;
       // Continue after the oldest candidate of this round (also when retention removed some).
@@ -238,10 +235,20 @@ export class DuckDBEventStore implements EventStore {
     return this.pageOf(rows, q.limit);
   }
 
-  private async select(where: string[], params: Record<string, string | number>): Promise<Row[]> {
+  /**
+   * Rows matching `where`, newest first. With `seqs`, only those rows are read: they are picked
+   * out by seq alone first (a materialised CTE), because DuckDB scans every column of the table
+   * when the seq list and the other conditions are given together — 4 ms against seconds on
+   * ten million events (measured).
+   */
+  private async select(where: string[], params: Record<string, string | number>, seqs?: number[]): Promise<Row[]> {
+    const source =
+      seqs === undefined
+        ? 'events'
+        : `(WITH picked AS MATERIALIZED (SELECT * FROM events WHERE seq IN (${seqs.map((n) => Math.floor(n)).join(',')})) SELECT * FROM picked)`;
     const r = await this.db.read((c) =>
       c.runAndReadAll(
-        `SELECT seq, epoch_ms(event_time), record FROM events WHERE ${where.join(' AND ')}
+        `SELECT seq, epoch_ms(event_time), record FROM ${source} WHERE ${where.join(' AND ')}
        ORDER BY event_time DESC, seq DESC LIMIT $limit`,
         params,
       ),
