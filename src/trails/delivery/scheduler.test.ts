@@ -299,4 +299,46 @@ describe('DeliveryScheduler: digests', () => {
       '20260101T121000Z',
     ]);
   });
+
+  it('chains one digest per region a multi-region trail delivered for, the home region even when empty', async () => {
+    await newTrail('everywhere', { logFileValidationEnabled: true, isMultiRegionTrail: true });
+    const s = await scheduler({ digestIntervalMs: HOUR });
+    await s.runOnce();
+    await append([{ region: 'eu-west-1' }]);
+    clock += MINUTE;
+    await s.runOnce();
+    clock = START + HOUR;
+    await s.runOnce();
+    clock = START + 2 * HOUR;
+    await s.runOnce();
+    const sink = new DirectorySink({ root, bucket: 'audit-bucket', durable: false });
+    const digests: { key: string; doc: Record<string, unknown> }[] = [];
+    for await (const key of sink.list('AWSLogs/')) {
+      if (!key.includes('CloudTrail-Digest')) continue;
+      digests.push({
+        key,
+        doc: JSON.parse(gunzipSync((await sink.get(key))!.body).toString('utf8')) as Record<string, unknown>,
+      });
+    }
+    // eu-west-1 (one file, then empty) and us-east-1 (empty twice), each linked to its own previous digest.
+    expect(digests.map((d) => d.key.split('/')[3])).toEqual(['eu-west-1', 'eu-west-1', 'us-east-1', 'us-east-1']);
+    expect(digests.map((d) => (d.doc.logFiles as unknown[]).length)).toEqual([1, 0, 0, 0]);
+    expect(digests[0]!.doc.previousDigestSignature).toBeNull();
+    expect(digests[1]!.doc.previousDigestS3Object).toBe(digests[0]!.key);
+    expect(digests[3]!.doc.previousDigestS3Object).toBe(digests[2]!.key);
+    expect(digests[1]!.doc.previousDigestSignature).toBe((await sink.head(digests[0]!.key))!.metadata.signature);
+  });
+
+  it('delivers what a deleted trail had buffered, writes its final digest and forgets it', async () => {
+    const trail = await newTrail('doomed', { logFileValidationEnabled: true });
+    const s = await scheduler({ digestIntervalMs: HOUR });
+    await s.runOnce();
+    const ids = await append([{}, {}]);
+    clock += 5 * MINUTE; // not yet flushed: the flush interval is 60 s and no pass ran
+    expect(await trails.delete(ACCOUNT_A, trail.trailArn)).toBe(true);
+    await s.runOnce();
+    expect([...(await logFiles('audit-bucket')).values()].flat()).toEqual(ids);
+    expect(s.counters().digests).toBe(1);
+    expect(await state.get(trail.trailArn)).toBeUndefined();
+  });
 });
