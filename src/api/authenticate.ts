@@ -5,8 +5,11 @@ import type { AppContext, Caller } from './context.js';
 import { callerArn } from './context.js';
 import { ApiError, type ErrorCode } from './errors.js';
 
-/** Services whose SigV4 scope this server accepts; `opentrail` is our own JSON API. */
-const SERVICES = ['cloudtrail', 'cloudtrail-data', 'opentrail'];
+/**
+ * Services whose SigV4 scope this server accepts; `opentrail` is our own JSON API; `events`,
+ * `logs` and `monitoring` are EventBridge, CloudWatch Logs and CloudWatch (rules and alarms).
+ */
+const SERVICES = ['cloudtrail', 'cloudtrail-data', 'opentrail', 'events', 'logs', 'monitoring'];
 
 /** AWS's wording for a throttled call, whatever the cause. */
 export const MSG_RATE_EXCEEDED = 'Rate exceeded';

@@ -9,6 +9,7 @@ import type { EventLog } from '../log/event-log.js';
 import type { EventStore } from '../store/event-store.js';
 import type { TrailRepository } from '../trails/repository.js';
 import type { SelfAudit } from './self-audit.js';
+import type { DetectContext } from './detect-context.js';
 
 /** What the API's handlers work with; built once by `serve`. */
 export interface AppContext {
@@ -28,6 +29,8 @@ export interface AppContext {
   /** The region this server answers as (default awsRegion, channel ARNs). */
   region: string;
   logger: Logger;
+  /** Rules, notification channels, metric filters and alarms (issue 5); absent where not opened. */
+  detect?: DetectContext;
 }
 
 /** The authenticated principal of a request. */

@@ -66,6 +66,21 @@ export const ERROR_CATALOGUE = {
   ResourceNotFoundException: { status: 400, description: 'The tagged resource does not exist.' },
   ResourceTypeNotSupportedException: { status: 400, description: 'Tags on that kind of resource are not supported.' },
   InvalidTokenException: { status: 400, description: 'The NextToken is not valid.' },
+  // EventBridge and CloudWatch Logs (rules, targets, connections, metric filters)
+  InvalidEventPatternException: { status: 400, description: 'The event pattern is not valid (says where and why).' },
+  ResourceAlreadyExistsException: { status: 400, description: 'A connection or API destination of that name exists.' },
+  LimitExceededException: {
+    status: 400,
+    description: 'More targets per rule, or filters per log group, than allowed.',
+  },
+  // CloudWatch (awsQueryCompatible: the Query protocol's codes, also in x-amzn-query-error)
+  ValidationError: { status: 400, description: 'CloudWatch: a parameter breaks a constraint.' },
+  MissingParameter: { status: 400, description: 'CloudWatch: a required parameter is missing.' },
+  InvalidParameterValue: { status: 400, description: 'CloudWatch: a parameter value is not acceptable.' },
+  InvalidParameterCombination: { status: 400, description: 'CloudWatch: parameters that cannot go together.' },
+  LimitExceeded: { status: 400, description: 'CloudWatch: the account has the most alarms allowed.' },
+  ResourceNotFound: { status: 404, description: 'CloudWatch: no alarm of that name.' },
+  InvalidFormat: { status: 400, description: 'CloudWatch: StateReasonData is not JSON.' },
   // Server side
   InternalFailure: { status: 500, description: 'An unexpected error; the request can be retried.' },
   ServiceUnavailableException: { status: 503, description: 'The service is shutting down or overloaded.' },

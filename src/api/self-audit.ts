@@ -20,7 +20,12 @@ export interface AuditIdentity {
 }
 
 export interface AuditedCall {
-  eventSource: 'cloudtrail.amazonaws.com' | 'cloudtrail-data.amazonaws.com';
+  eventSource:
+    | 'cloudtrail.amazonaws.com'
+    | 'cloudtrail-data.amazonaws.com'
+    | 'events.amazonaws.com'
+    | 'logs.amazonaws.com'
+    | 'monitoring.amazonaws.com';
   eventName: string;
   readOnly: boolean;
   identity: AuditIdentity;

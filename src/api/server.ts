@@ -8,7 +8,7 @@ import Fastify, {
 } from 'fastify';
 import type { AppContext } from './context.js';
 import { ApiError } from './errors.js';
-import { registerCloudTrailJson } from './cloudtrail/dispatch.js';
+import { registerTargetRouter } from './target-router.js';
 import { registerPutAuditEvents } from './cloudtrail-data/put-audit-events.js';
 import { registerEventsApi } from './opentrail/events.js';
 
@@ -82,7 +82,8 @@ export async function buildApiServer(ctx: AppContext, options: ApiServerOptions 
   );
 
   app.get('/health', async () => ({ status: 'ok' }));
-  registerCloudTrailJson(app, ctx);
+  // POST /: CloudTrail, EventBridge, CloudWatch Logs and CloudWatch, by X-Amz-Target.
+  registerTargetRouter(app, ctx);
   registerPutAuditEvents(app, ctx);
   registerEventsApi(app, ctx);
   return app;

@@ -9,11 +9,14 @@ import { EmbeddedDatabase, isDatabaseLockedError } from '../store/duckdb/databas
 import { DuckDBEventStore } from '../store/duckdb/duckdb-event-store.js';
 import { TrailRepository } from '../trails/repository.js';
 import type { AppContext } from '../api/context.js';
+import type { DetectContext } from '../api/detect-context.js';
 import { SelfAudit } from '../api/self-audit.js';
+import { openDetect } from './detect.js';
 
 /** The embedded default, assembled: one DuckDB file holding log, store, keys and channels. */
 export interface EmbeddedRuntime extends AppContext {
   db: EmbeddedDatabase;
+  detect: DetectContext;
   close(): Promise<void>;
 }
 
@@ -46,6 +49,7 @@ export async function openEmbedded(
   const channels = new ChannelStore(db, options.region);
   const trails = await TrailRepository.open(db);
   const ingestor = new Ingestor(log);
+  const detect = await openDetect(db, options.region);
   const logger = options.logger ?? pino({ level: 'silent' });
   if (options.lookupIndex) {
     // In the background: until it is ready, lookups are answered by SQL alone (slower, as right).
@@ -68,7 +72,9 @@ export async function openEmbedded(
     audit: new SelfAudit(ingestor, logger),
     region: options.region,
     logger,
+    detect,
     async close() {
+      await detect.registry.close();
       await store.close();
       await log.close();
       await db.close();
