@@ -156,13 +156,16 @@ describe('DeliveryScheduler: log files', () => {
 
   it('does not deliver events from before StartLogging or while logging is stopped', async () => {
     const before = await append([{}]);
+    clock += 1000;
     const trail = await newTrail('switching');
     const s = await scheduler();
     await s.runOnce();
     const during = await append([{}]);
+    clock += 1000;
     await trails.setLogging(trail.trailArn, false, clock);
     await s.runOnce(); // the stop delivers what came before it at once
     const stopped = await append([{}]);
+    clock += 1000;
     await trails.setLogging(trail.trailArn, true, clock);
     await s.runOnce();
     const after = await append([{}]);
@@ -172,6 +175,22 @@ describe('DeliveryScheduler: log files', () => {
     expect(delivered.sort()).toEqual([...during, ...after].sort());
     expect(delivered).not.toContain(before[0]);
     expect(delivered).not.toContain(stopped[0]);
+  });
+
+  it('starts a trail found logging without delivery state at the first event received since StartLogging', async () => {
+    const earlier = await append([{}, {}]);
+    clock += 1000;
+    await newTrail('resumed'); // StartLogging at this time; the process dies before a pass sees it
+    const since = await append([{}]);
+    clock += 1000;
+    const later = await append([{}]);
+    const s = await scheduler();
+    await s.runOnce();
+    clock += MINUTE;
+    await s.runOnce();
+    const delivered = [...(await logFiles('audit-bucket')).values()].flat();
+    expect(delivered).toEqual([...since, ...later]);
+    expect(delivered).not.toContain(earlier[0]);
   });
 });
 

@@ -257,7 +257,7 @@ export class DeliveryScheduler {
       this.switchHeads.delete(trail.trailArn);
       if (status.isLogging && !live) {
         const digestStart = trail.logFileValidationEnabled ? wholeSecond(this.now()) : undefined;
-        const cursor = switchHead ?? head;
+        const cursor = switchHead ?? (await this.cursorAt(status.startLoggingTimeMs ?? this.now(), head));
         await this.o.state.begin(trail, cursor, digestStart);
         const state: TrailDeliveryState = { trailArn: trail.trailArn, trail, cursorSeq: cursor };
         if (digestStart !== undefined) state.digestStartMs = digestStart;
@@ -275,6 +275,24 @@ export class DeliveryScheduler {
     for (const live of [...this.live.values()]) {
       await this.process(live, trails.get(live.state.trailArn), head, options.flushAll ?? false);
     }
+  }
+
+  /**
+   * Where a trail that logs but has no delivery state yet starts: after the last event received
+   * before StartLogging. That covers a crash between StartLogging and the first pass, and trails
+   * that were logging before this server delivered. A binary search over seqs (the log stamps
+   * events with their receive time in append order), one single-row read per step.
+   */
+  private async cursorAt(startMs: number, head: number): Promise<number> {
+    let low = 0;
+    let high = head; // reading after head finds nothing: the predicate holds there
+    while (low < high) {
+      const mid = Math.floor((low + high) / 2);
+      const next = (await this.o.log.read(mid, 1))[0];
+      if (next === undefined || next.receivedAtMs >= startMs) high = mid;
+      else low = mid + 1;
+    }
+    return low;
   }
 
   private async markStopped(live: LiveTrail, stopSeq: number): Promise<void> {
