@@ -249,8 +249,13 @@ describe.skipIf(!hasMoto)(
       expect([...view.digests.values()].some((files) => files.length === 0)).toBe(true);
 
       const status = aws(server.url, server.admin, ['cloudtrail', 'get-trail-status', '--name', 'e2e']);
-      expect(status.json()).toMatchObject({ IsLogging: false, LatestDeliveryTime: expect.anything() });
+      expect(status.json()).toMatchObject({
+        IsLogging: false,
+        LatestDeliveryTime: expect.anything(),
+        LatestDigestDeliveryTime: expect.anything(),
+      });
       expect(status.json()).not.toHaveProperty('LatestDeliveryError');
+      expect(status.json()).not.toHaveProperty('LatestDigestDeliveryError');
 
       const end = new Date(Date.now() + 60_000).toISOString().slice(0, 19) + 'Z';
       const valid = validateWithAws(trailArn, started, end);
