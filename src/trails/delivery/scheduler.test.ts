@@ -360,4 +360,30 @@ describe('DeliveryScheduler: digests', () => {
     expect(s.counters().digests).toBe(1);
     expect(await state.get(trail.trailArn)).toBeUndefined();
   });
+
+  it('ends the chain when validation is turned off; turning it on again starts a new chain', async () => {
+    const trail = await newTrail('toggled', { logFileValidationEnabled: true });
+    const s = await scheduler({ digestIntervalMs: HOUR });
+    await s.runOnce();
+    clock = START + HOUR;
+    await s.runOnce(); // the first digest (a starting digest)
+    await trails.update(ACCOUNT_A, trail.trailArn, { logFileValidationEnabled: false });
+    clock = START + 2 * HOUR;
+    await s.runOnce(); // validation off: no digest for this hour
+    await trails.update(ACCOUNT_A, trail.trailArn, { logFileValidationEnabled: true });
+    clock += MINUTE;
+    await s.runOnce(); // the period restarts now
+    clock += HOUR;
+    await s.runOnce();
+    const sink = new DirectorySink({ root, bucket: 'audit-bucket', durable: false });
+    const docs: Record<string, unknown>[] = [];
+    for await (const key of sink.list('AWSLogs/')) {
+      if (key.includes('CloudTrail-Digest'))
+        docs.push(JSON.parse(gunzipSync((await sink.get(key))!.body).toString('utf8')) as Record<string, unknown>);
+    }
+    expect(docs.map((d) => [d.digestStartTime, d.digestEndTime, d.previousDigestSignature])).toEqual([
+      ['2026-01-01T10:00:00Z', '2026-01-01T11:00:00Z', null],
+      ['2026-01-01T12:01:00Z', '2026-01-01T13:01:00Z', null],
+    ]);
+  });
 });
