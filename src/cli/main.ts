@@ -6,6 +6,8 @@ import { ControlError } from './control-client.js';
 import { DataDirBusyError } from './runtime.js';
 import { UsageError } from './usage-error.js';
 import { registerValidateLogsCommand } from './validate-logs.js';
+import { registerCisCommand } from './cis.js';
+import { registerChannelsCommand } from './channels.js';
 
 function duration(value: string): number {
   const ms = parseDuration(value);
@@ -266,6 +268,8 @@ export function buildCli(): Command {
       });
     });
   registerValidateLogsCommand(program);
+  registerCisCommand(program);
+  registerChannelsCommand(program);
   return program;
 }
 

@@ -7,6 +7,7 @@ import type { SinkSettings } from '../delivery/index.js';
 import { DeliveryScheduler, DeliveryStateStore } from '../trails/delivery/index.js';
 import { bootstrapAdmin } from './bootstrap.js';
 import { openEmbedded } from './runtime.js';
+import { startDetectServices } from './detect-services.js';
 
 export interface ServeOptions {
   dataDir: string;
@@ -61,6 +62,8 @@ export async function serve(opts: ServeOptions): Promise<void> {
   });
   delivery.start();
 
+  // Rules, metric filters and alarms read the log from their own cursors; targets never block ingest.
+  const detect = await startDetectServices(rt, logger);
   let pruneTimer: NodeJS.Timeout | undefined;
   if (opts.retentionMs !== undefined) {
     const retentionMs = opts.retentionMs;
@@ -103,6 +106,8 @@ export async function serve(opts: ServeOptions): Promise<void> {
     await app.close();
     // Buffered events go out (within the deadline) while the database is still open.
     await delivery.shutdown();
+    // In-flight notifications finish (or stay in the outbox) before the database closes.
+    await detect.shutdown(5000);
     await control.close();
     await rt.close();
     process.stdout.write('OpenTrail stopped.\n');
