@@ -380,12 +380,14 @@ describe('trail delivery across a SIGKILL in the middle of a delivery', () => {
 
 describe('trail delivery at SIGTERM', () => {
   let dataDir: string | undefined;
-  afterAll(() => {
+  let running: RunningServer | undefined;
+  afterAll(async () => {
+    if (running?.process.exitCode === null) await running.kill();
     if (dataDir) removeDir(dataDir);
   });
 
   it('writes the buffered events before the server stops, long before the flush interval', async () => {
-    const server = await startServer({ args: ['--flush-interval', '1h'] });
+    const server = (running = await startServer({ args: ['--flush-interval', '1h'] }));
     dataDir = server.dataDir;
     const created = aws(server.url, server.admin, [
       'cloudtrail',
