@@ -368,3 +368,15 @@ describe('Dispatcher', () => {
     expect(d.counters()).toMatchObject({ sent: 2, failed: 0 });
   });
 });
+
+describe('Dispatcher.persisted', () => {
+  it('resolves once everything enqueued so far is in the outbox, before any delivery ends', async () => {
+    const r = await receiver(() => 'hang');
+    const arn = await webhook(`${r.url}/hook`);
+    const d = await dispatcher();
+    for (let i = 0; i < 3; i++) d.enqueue({ channelArn: arn, accountId: ACCOUNT, message: message(`p-${i}`) });
+    await d.persisted();
+    expect(await outboxCount()).toBe(3);
+    expect(d.counters().sent).toBe(0);
+  });
+});

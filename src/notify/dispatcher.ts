@@ -329,6 +329,15 @@ export class Dispatcher {
   }
 
   /**
+   * Resolves once every notification enqueued so far has its outbox row committed (or its
+   * insert has failed and been reported): a consumer awaits it before advancing its cursor, so
+   * a crash cannot lose what it handed over.
+   */
+  persisted(): Promise<void> {
+    return this.flushAll();
+  }
+
+  /**
    * Resolves when nothing is ready, in flight, waiting for a retry, spilled or uncommitted —
    * for tests and benchmarks that need "everything has been delivered or dead-lettered".
    */

@@ -3,7 +3,8 @@
  * envelope of each event, finds the enabled rules of the event's account that match (through
  * the rule index) and hands one notification per target to the notify Dispatcher, whose
  * `enqueue` never waits — ingest is never slowed by a target. Notification ids derive from
- * (rule, target, event), so a batch repeated after a crash carries the same delivery id.
+ * (rule, target, event), so a batch repeated after a crash carries the same delivery id; the
+ * cursor moves only once the batch's notifications are committed to the outbox.
  * Loop protection (loop-guard.ts) pauses a rule its own target keeps re-triggering and reports
  * it as a CloudTrail-shaped service event in the rule's account.
  */
@@ -37,7 +38,11 @@ export interface RulesCounters {
 export interface RulesConsumerOptions {
   log: EventLog;
   rules: RuleStore;
-  dispatcher: { enqueue(request: NotificationRequest): EnqueueResult };
+  dispatcher: {
+    enqueue(request: NotificationRequest): EnqueueResult;
+    /** Resolves once what was enqueued is in the outbox; awaited before the cursor moves. */
+    persisted(): Promise<void>;
+  };
   /** Where loop-protection reports are appended; without it pauses are only stored. */
   ingestor?: Ingestor;
   /** Resolves a target ARN to its endpoint URL, for loop attribution (see `channelEndpoints`). */
@@ -201,6 +206,8 @@ export class RulesConsumer {
         consumed++;
       }
       for (const { rule, trip } of trips) await this.pauseRule(rule, trip);
+      // The cursor moves only past events whose notifications are durable in the outbox.
+      await this.o.dispatcher.persisted();
       if (done > this.cursor) {
         await this.o.log.setCursor(this.consumer, done);
         this.cursor = done;
