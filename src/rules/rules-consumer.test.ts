@@ -144,6 +144,7 @@ describe('RulesConsumer', () => {
     });
     expect(verifySignature(r.secret, String(got.headers['x-opentrail-signature']), got.body).valid).toBe(true);
     expect(r.consumer.counters()).toMatchObject({ received: 2, matched: 1, sent: 1 });
+    expect(await r.consumer.committed()).toBe(await r.e.log.headSeq());
     expect(await r.e.log.getCursor('rules')).toBe(await r.e.log.headSeq());
   });
 

@@ -4,7 +4,7 @@
  * the rule index) and hands one notification per target to the notify Dispatcher, whose
  * `enqueue` never waits — ingest is never slowed by a target. Notification ids derive from
  * (rule, target, event), so a batch repeated after a crash carries the same delivery id; the
- * cursor moves only once the batch's notifications are committed to the outbox.
+ * persisted cursor moves only once the batch's notifications are committed to the outbox.
  * Loop protection (loop-guard.ts) pauses a rule its own target keeps re-triggering and reports
  * it as a CloudTrail-shaped service event in the rule's account.
  */
@@ -69,7 +69,11 @@ function uuidFrom(text: string): string {
 }
 
 export class RulesConsumer {
+  /** Where reading continues (in memory). */
   private cursor = 0;
+  /** The position last persisted (what a restart resumes from). */
+  private committedSeq = 0;
+  private pendingCommit: Promise<void> = Promise.resolve();
   private started = false;
   private stopped = false;
   private stopping: Promise<void> | undefined;
@@ -94,6 +98,7 @@ export class RulesConsumer {
     if (this.started) return;
     this.started = true;
     this.cursor = await this.o.log.getCursor(this.consumer);
+    this.committedSeq = this.cursor;
     if (options.loop === false) return;
     const poll = async () => {
       if (this.stopped) return;
@@ -103,6 +108,7 @@ export class RulesConsumer {
     void poll();
   }
 
+  /** The last sequence number processed (its cursor may still be committing: see `committed`). */
   position(): number {
     return this.cursor;
   }
@@ -206,15 +212,41 @@ export class RulesConsumer {
         consumed++;
       }
       for (const { rule, trip } of trips) await this.pauseRule(rule, trip);
-      // The cursor moves only past events whose notifications are durable in the outbox.
-      await this.o.dispatcher.persisted();
       if (done > this.cursor) {
-        await this.o.log.setCursor(this.consumer, done);
         this.cursor = done;
+        await this.commit(done);
       }
       this.stats.received += consumed;
       return consumed;
     });
+  }
+
+  /**
+   * Persists the cursor once the batch's notifications are durable in the outbox — behind the
+   * next batch rather than before it: both wait on the database's one writer, which ingest keeps
+   * busy, and waiting there for every batch would bound the consumer by commit latency. At most
+   * one commit is outstanding; `committed()` waits for it.
+   */
+  private async commit(seq: number): Promise<void> {
+    await this.pendingCommit;
+    this.pendingCommit = this.o.dispatcher
+      .persisted()
+      .then(() => this.o.log.setCursor(this.consumer, seq))
+      .then(
+        () => {
+          this.committedSeq = seq;
+        },
+        (err: unknown) => {
+          this.stats.failed++;
+          this.o.onError?.(err);
+        },
+      );
+  }
+
+  /** Resolves once the cursor of every batch processed so far is persisted. */
+  async committed(): Promise<number> {
+    await this.pendingCommit;
+    return this.committedSeq;
   }
 
   private attribute(c: CompiledRule, account: AccountRules, record: CloudTrailRecord): LoopTrip | undefined {
@@ -261,7 +293,8 @@ export class RulesConsumer {
     clearTimeout(this.timer);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)));
-    this.stopping = Promise.race([this.work.then(() => undefined), deadline]).finally(() => clearTimeout(timer));
+    const drained = this.work.then(() => this.pendingCommit);
+    this.stopping = Promise.race([drained, deadline]).finally(() => clearTimeout(timer));
     return this.stopping;
   }
 }
