@@ -79,7 +79,7 @@ async function sampleValues(dataset: LookupDataset): Promise<Record<LookupAttrib
     for (const key of LOOKUP_KINDS) {
       const r = await db.read((c) =>
         c.runAndReadAll(
-          `SELECT DISTINCT ${col[key]} FROM events USING SAMPLE 2000 ROWS WHERE ${col[key]} IS NOT NULL LIMIT 200`,
+          `SELECT DISTINCT v FROM (SELECT ${col[key]} AS v FROM events USING SAMPLE 2000 ROWS) WHERE v IS NOT NULL LIMIT 200`,
         ),
       );
       out[key] = r.getRows().map((row) => String(row[0]));

@@ -1,7 +1,19 @@
-import type { DuckDBConnection } from '@duckdb/node-api';
+import { dirname } from 'node:path';
+import {
+  BIGINT,
+  BOOLEAN,
+  INTEGER,
+  DuckDBDataChunk,
+  DuckDBTimestampValue,
+  TIMESTAMP,
+  VARCHAR,
+  type DuckDBConnection,
+  type DuckDBValue,
+} from '@duckdb/node-api';
 import { lookupAttributesOf, type LookupAttributes } from '../../event/attributes.js';
 import type { IndexedEvent, LookupIndex } from '../../store/duckdb/lookup-index.js';
 import { EventKeySet } from './event-key-set.js';
+import { RecordSegments, type RecordLocation } from './record-segments.js';
 import type { NormalizedEvent } from '../../event/types.js';
 import type { AppendOutcome, EventLog, LogCounters, LoggedEvent } from '../event-log.js';
 import type { EmbeddedDatabase } from '../../store/duckdb/database.js';
@@ -35,10 +47,13 @@ export class DuckDBEventLog implements EventLog {
   private markIdle: () => void = () => {};
   private index: LookupIndex | undefined;
 
-  private constructor(private readonly db: EmbeddedDatabase) {}
+  private constructor(
+    private readonly db: EmbeddedDatabase,
+    private readonly segments: RecordSegments,
+  ) {}
 
   static async open(db: EmbeddedDatabase): Promise<DuckDBEventLog> {
-    const log = new DuckDBEventLog(db);
+    const log = new DuckDBEventLog(db, RecordSegments.open(dirname(db.path)));
     // The idempotency index, rebuilt from the stored events (hex MD5 digests and their seqs, a
     // million at a time).
     const keys = await db.read((c) =>
@@ -129,10 +144,16 @@ export class DuckDBEventLog implements EventLog {
         records.push(e.json);
       }
     }
+    // The records' bytes are durable in their segment before the rows that point at them commit.
+    const locations = await this.segments.append(records);
+    locations.forEach((loc, i) => {
+      rows[i]!.push(loc.segment, loc.offset, loc.length);
+      if (indexed[i]) indexed[i]!.location = loc;
+    });
     try {
       await w.run('BEGIN TRANSACTION');
       if (rows.length > 0) {
-        await w.run(INSERT_ROWS, { rows: JSON.stringify(rows), records: records.join('\n') });
+        await appendRows(w, rows, records);
       }
       await w.run(`INSERT OR REPLACE INTO log_state VALUES ('head', $seq)`, { seq });
       await w.run('COMMIT');
@@ -207,10 +228,16 @@ export class DuckDBEventLog implements EventLog {
     return { ...this.stats };
   }
 
+  /** The records at these locations, read from the segment files. */
+  readRecords(locations: readonly RecordLocation[]): string[] {
+    return this.segments.read(locations);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     while (this.writing) await this.idle;
+    this.segments.close();
   }
 }
 
@@ -265,20 +292,58 @@ function columnsOf(seq: number, e: NormalizedEvent, a: LookupAttributes, receive
   ];
 }
 
+const COLUMN_TYPES = [
+  BIGINT,
+  VARCHAR,
+  VARCHAR,
+  TIMESTAMP,
+  TIMESTAMP,
+  VARCHAR,
+  VARCHAR,
+  VARCHAR,
+  VARCHAR,
+  BOOLEAN,
+  VARCHAR,
+  VARCHAR,
+  VARCHAR,
+  VARCHAR,
+  VARCHAR,
+  INTEGER,
+  BIGINT,
+  INTEGER,
+];
+/** DuckDB's vector size: the most rows one data chunk holds. */
+const CHUNK_ROWS = 2048;
+
 /**
- * A group goes to DuckDB as two string parameters: the rows' columns as one JSON array, and the
- * records joined by newlines (JSON.stringify never writes a raw newline, so the split is exact
- * and each record stays byte for byte what normalisation produced). DuckDB unnests both lists
- * side by side. Measured against the row appender on 5,000-row groups: 3 µs a row of JavaScript
- * instead of 30, and a cheaper insert, because the parsing runs in DuckDB's native code.
+ * A group goes to DuckDB through the appender, a column at a time in data chunks, inside the
+ * commit's transaction (a rollback takes the rows back). Measured against binding the rows as
+ * one JSON parameter and unnesting it in SQL: about a third less CPU a row, because DuckDB parses
+ * nothing and JavaScript hands over plain arrays.
  */
-const INSERT_ROWS = `
-  INSERT INTO events
-  SELECT c[1]::BIGINT, c[2], c[3], make_timestamp(c[4]::BIGINT * 1000), make_timestamp(c[5]::BIGINT * 1000),
-    c[6], c[7], c[8], c[9], c[10]::BOOLEAN, c[11], c[12], c[13], c[14], record
-  FROM (
-    SELECT unnest(json_extract($rows, '$[*]')) AS row_json, unnest(string_split($records, chr(10))) AS record
-  ), LATERAL (
-    SELECT json_extract_string(row_json, ['$[0]', '$[1]', '$[2]', '$[3]', '$[4]', '$[5]', '$[6]', '$[7]', '$[8]',
-      '$[9]', '$[10]', '$[11]', '$[12]', '$[13]']) AS c
-  )`;
+async function appendRows(w: DuckDBConnection, rows: unknown[][], records: string[]): Promise<void> {
+  const appender = await w.createAppender('events');
+  try {
+    for (let from = 0; from < rows.length; from += CHUNK_ROWS) {
+      const part = rows.slice(from, from + CHUNK_ROWS);
+      const chunk = DuckDBDataChunk.create(COLUMN_TYPES, part.length);
+      const columns: DuckDBValue[][] = COLUMN_TYPES.map(() => new Array<DuckDBValue>(part.length));
+      part.forEach((row, i) => {
+        columns[0]![i] = BigInt(row[0] as number);
+        for (const c of [1, 2, 5, 6, 7, 8, 10, 11, 12, 13]) columns[c]![i] = row[c] as string | null;
+        columns[3]![i] = new DuckDBTimestampValue(BigInt(row[3] as number) * 1000n);
+        columns[4]![i] = new DuckDBTimestampValue(BigInt(row[4] as number) * 1000n);
+        columns[9]![i] = row[9] as boolean | null;
+        columns[14]![i] = records[from + i]!;
+        columns[15]![i] = row[14] as number;
+        columns[16]![i] = BigInt(row[15] as number);
+        columns[17]![i] = row[16] as number;
+      });
+      chunk.setColumns(columns);
+      appender.appendDataChunk(chunk);
+    }
+    appender.flushSync();
+  } finally {
+    appender.closeSync();
+  }
+}

@@ -28,8 +28,16 @@ const SCHEMA = [
     access_key_id VARCHAR,
     resource_types VARCHAR,
     resource_names VARCHAR,
-    record VARCHAR NOT NULL
+    record VARCHAR NOT NULL,
+    rec_segment INTEGER,
+    rec_offset BIGINT,
+    rec_length INTEGER
   )`,
+  // Where each record also lies in the log's segment files (RecordSegments); NULL for rows
+  // written before segments existed, which lookups then read from this table.
+  `ALTER TABLE events ADD COLUMN IF NOT EXISTS rec_segment INTEGER`,
+  `ALTER TABLE events ADD COLUMN IF NOT EXISTS rec_offset BIGINT`,
+  `ALTER TABLE events ADD COLUMN IF NOT EXISTS rec_length INTEGER`,
   // Lookups read their page's rows by seq (from the lookup index): an ART index makes that a
   // few point reads instead of a scan of every record. Appends in seq order cost it ~nothing.
   `CREATE INDEX IF NOT EXISTS events_seq ON events (seq)`,

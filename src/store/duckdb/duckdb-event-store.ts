@@ -3,6 +3,8 @@ import type { CloudTrailRecord } from '../../event/types.js';
 import type { EventStore, LookupPage, LookupQuery, StoreStats, StoredEvent } from '../event-store.js';
 import type { EmbeddedDatabase } from './database.js';
 import type { DuckDBEventLog } from '../../log/duckdb/duckdb-event-log.js';
+import type { RecordLocation } from '../../log/duckdb/record-segments.js';
+import { matchesLookup } from '../lookup-match.js';
 import { MAX_INDEXED_SEQ, type IndexedEvent, type LookupIndex } from './lookup-index.js';
 import { fillLookupIndex } from './lookup-index-fill.js';
 
@@ -49,6 +51,8 @@ interface Row {
   seq: number;
   timeMs: number;
   json: string;
+  /** The parsed record, when the row was checked in JavaScript. */
+  record?: CloudTrailRecord;
 }
 
 interface Filter {
@@ -96,6 +100,9 @@ function indexedRow(row: unknown[]): IndexedEvent {
       resourceTypes: splitValues(row[10] as string | null),
       resourceNames: splitValues(row[11] as string | null),
     },
+    ...(row[12] !== null && row[12] !== undefined
+      ? { location: { segment: Number(row[12]), offset: Number(row[13]), length: Number(row[14]) } }
+      : {}),
   };
 }
 
@@ -140,7 +147,7 @@ export class DuckDBEventStore implements EventStore {
       const r = await this.db.read((c) =>
         c.runAndReadAll(
           `SELECT seq, account_id, event_id, epoch_ms(event_time), event_name, event_source, event_category,
-                  read_only, username, access_key_id, resource_types, resource_names
+                  read_only, username, access_key_id, resource_types, resource_names, rec_segment, rec_offset, rec_length
            FROM events WHERE seq > $from AND seq <= $to`,
           { from, to: Math.min(head, from + INDEX_FILL_ROWS) },
         ),
@@ -191,10 +198,10 @@ export class DuckDBEventStore implements EventStore {
       if (seq === undefined || q.attributes.some((a) => a.key === 'EventId' && a.value !== byId.value)) {
         return { events: [] };
       }
-      const where = [...filter.where];
-      if (from) where.push('(event_time, seq) < (make_timestamp($ctime * 1000), $cseq)');
-      const params = { ...filter.params, limit: 2, ...(from ? { ctime: from.timeMs, cseq: from.seq } : {}) };
-      return this.pageOf(await this.select(where, params, [seq]), q.limit);
+      const [row] = await this.candidates(q, filter, [seq], 2, index, log);
+      const after =
+        !from || row === undefined || row.timeMs < from.timeMs || (row.timeMs === from.timeMs && row.seq < from.seq);
+      return this.pageOf(row && after ? [row] : [], q.limit);
     }
     // The most selective attribute drives; an account's whole history when there is none.
     let driver: { key: LookupQuery['attributes'][number]['key'] | undefined; value: string } = {
@@ -226,13 +233,40 @@ export class DuckDBEventStore implements EventStore {
         from: position,
       });
       if (candidates.seqs.length === 0) break;
-      const found = await this.select(filter.where, { ...filter.params, limit: want - rows.length }, candidates.seqs);
-      rows.push(...found);
+      rows.push(...(await this.candidates(q, filter, candidates.seqs, want - rows.length, index, log)));
       if (rows.length >= want || candidates.seqs.length < batch || !candidates.last) break;
       // Continue after the oldest candidate of this round (also when retention removed some).
       position = candidates.last;
     }
     return this.pageOf(rows, q.limit);
+  }
+
+  /**
+   * The candidates (newest first) that really answer the query, at most `limit`. Their records
+   * come from the log's segment files and are checked in JavaScript with the SQL filters'
+   * meaning (matchesLookup); rows written before segments existed are read and checked by SQL.
+   */
+  private async candidates(
+    q: LookupQuery,
+    filter: Filter,
+    seqs: number[],
+    limit: number,
+    index: LookupIndex,
+    log: DuckDBEventLog,
+  ): Promise<Row[]> {
+    const locations = seqs.map((seq) => index.locationOf(seq));
+    if (locations.some((l) => l === undefined)) {
+      return this.select(filter.where, { ...filter.params, limit }, seqs);
+    }
+    const records = log.readRecords(locations as RecordLocation[]);
+    const rows: Row[] = [];
+    for (let i = 0; i < records.length && rows.length < limit; i++) {
+      const json = records[i]!;
+      const record = JSON.parse(json) as CloudTrailRecord;
+      const timeMs = Date.parse(record.eventTime);
+      if (matchesLookup(record, timeMs, q)) rows.push({ seq: seqs[i]!, timeMs, json, record });
+    }
+    return rows;
   }
 
   /**
@@ -261,7 +295,7 @@ export class DuckDBEventStore implements EventStore {
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
-      events: page.map((r) => toStored(r.seq, r.json)),
+      events: page.map((r) => (r.record ? { seq: r.seq, json: r.json, record: r.record } : toStored(r.seq, r.json))),
       ...(more && last ? { cursor: encodeCursor({ timeMs: last.timeMs, seq: last.seq }) } : {}),
     };
   }

@@ -84,5 +84,26 @@ export async function fillLookupIndex(
     }
   }
   await conn.run('DROP TABLE IF EXISTS ot_index_fill');
+  // Where each record lies in the log's segment files.
+  const locations = await conn.stream(
+    `SELECT seq::DOUBLE, rec_segment::DOUBLE, rec_offset::DOUBLE, rec_length::DOUBLE FROM events
+     WHERE seq <= ${Math.floor(upToSeq)} AND rec_segment IS NOT NULL`,
+  );
+  index.reserveLocations(upToSeq);
+  for (;;) {
+    const chunk = await locations.fetchChunk();
+    if (!chunk) break;
+    const count = chunk.rowCount;
+    if (count === 0) break;
+    if (stopped()) return undefined;
+    const [sq, sg, of, ln] = [0, 1, 2, 3].map((c) => chunk.getColumnVector(c));
+    for (let i = 0; i < count; i++) {
+      index.setLocation(sq!.getItem(i) as number, {
+        segment: sg!.getItem(i) as number,
+        offset: of!.getItem(i) as number,
+        length: ln!.getItem(i) as number,
+      });
+    }
+  }
   return index;
 }

@@ -3,6 +3,7 @@ import type { LookupAttributes } from '../../event/attributes.js';
 import type { LookupAttributeKey } from '../event-store.js';
 import { HashedPostings } from './hashed-postings.js';
 import type { PostingPosition, PostingsPage } from './postings.js';
+import type { RecordLocation } from '../../log/duckdb/record-segments.js';
 
 /** What the index keeps of one stored event. */
 export interface IndexedEvent {
@@ -11,6 +12,8 @@ export interface IndexedEvent {
   eventId: string;
   eventTimeMs: number;
   attributes: LookupAttributes;
+  /** Where the record lies in the log's segment files, when it does. */
+  location?: RecordLocation;
 }
 
 export interface IndexQuery {
@@ -59,6 +62,10 @@ export function keyHash(accountId: string, value: string): number {
  */
 export class LookupIndex {
   private readonly kinds = new Map<string, HashedPostings>();
+  /** Record locations by seq (segment 0: unknown): 16 bytes an event. */
+  private segments: Uint32Array = new Uint32Array(0);
+  private offsets: Float64Array = new Float64Array(0);
+  private lengths: Uint32Array = new Uint32Array(0);
 
   constructor() {
     for (const cls of ['n', 'i'] as const) {
@@ -79,7 +86,38 @@ export class LookupIndex {
     return p;
   }
 
+  /** Makes room for the locations of seqs up to `maxSeq` at once. */
+  reserveLocations(maxSeq: number): void {
+    if (maxSeq >= this.segments.length) this.growLocations(maxSeq + 1);
+  }
+
+  /** Remembers where the record of `seq` lies. */
+  setLocation(seq: number, loc: RecordLocation): void {
+    if (seq >= this.segments.length) this.growLocations(Math.max(1024, seq + 1, Math.ceil(this.segments.length * 1.5)));
+    this.segments[seq] = loc.segment;
+    this.offsets[seq] = loc.offset;
+    this.lengths[seq] = loc.length;
+  }
+
+  private growLocations(cap: number): void {
+    const segments = new Uint32Array(cap);
+    segments.set(this.segments);
+    const offsets = new Float64Array(cap);
+    offsets.set(this.offsets);
+    const lengths = new Uint32Array(cap);
+    lengths.set(this.lengths);
+    this.segments = segments;
+    this.offsets = offsets;
+    this.lengths = lengths;
+  }
+
+  locationOf(seq: number): RecordLocation | undefined {
+    const segment = this.segments[seq];
+    return segment ? { segment, offset: this.offsets[seq]!, length: this.lengths[seq]! } : undefined;
+  }
+
   add(e: IndexedEvent): void {
+    if (e.location) this.setLocation(e.seq, e.location);
     const a = e.attributes;
     const insight = a.eventCategory === 'Insight';
     const put = (key: LookupAttributeKey | 'All', value: string) =>
