@@ -15,12 +15,18 @@ import { CloudTrailClient, ListTrailsCommand } from '@aws-sdk/client-cloudtrail'
 import {
   CreateApiDestinationCommand,
   CreateConnectionCommand,
+  DeleteApiDestinationCommand,
+  DeleteConnectionCommand,
   DeleteRuleCommand,
+  DescribeApiDestinationCommand,
+  DescribeConnectionCommand,
   DescribeRuleCommand,
   DisableRuleCommand,
   EnableRuleCommand,
   EventBridgeClient,
   InvalidEventPatternException,
+  ListApiDestinationsCommand,
+  ListConnectionsCommand,
   ListRulesCommand,
   ListTargetsByRuleCommand,
   PutRuleCommand,
@@ -133,7 +139,23 @@ describe('EventBridge API', () => {
     await expect(eb.send(new DeleteRuleCommand({ Name: 'trail-off' }))).rejects.toThrow(
       "Rule can't be deleted since it has targets.",
     );
+    const described = await eb.send(new DescribeConnectionCommand({ Name: 'hooks' }));
+    expect(described.AuthParameters?.ApiKeyAuthParameters?.ApiKeyName).toBe('x-api-key');
+    expect(JSON.stringify(described)).not.toContain('"k"');
+    expect((await eb.send(new ListConnectionsCommand({}))).Connections?.map((c) => c.Name)).toEqual(['hooks']);
+    expect(await eb.send(new DescribeApiDestinationCommand({ Name: 'pager' }))).toMatchObject({
+      InvocationEndpoint: 'http://127.0.0.1:9/hook',
+      HttpMethod: 'POST',
+      ConnectionArn: conn.ConnectionArn,
+    });
+    expect((await eb.send(new ListApiDestinationsCommand({}))).ApiDestinations?.map((d) => d.Name)).toEqual(['pager']);
+    await expect(eb.send(new DeleteApiDestinationCommand({ Name: 'pager' }))).rejects.toThrow(
+      /target of rule\(s\) trail-off/,
+    );
     await eb.send(new RemoveTargetsCommand({ Rule: 'trail-off', Ids: ['pager'] }));
+    await expect(eb.send(new DeleteConnectionCommand({ Name: 'hooks' }))).rejects.toThrow(/pager/);
+    await eb.send(new DeleteApiDestinationCommand({ Name: 'pager' }));
+    expect((await eb.send(new DeleteConnectionCommand({ Name: 'hooks' }))).ConnectionState).toBe('DELETING');
     await eb.send(new DeleteRuleCommand({ Name: 'trail-off' }));
     await expect(eb.send(new DescribeRuleCommand({ Name: 'trail-off' }))).rejects.toBeInstanceOf(
       ResourceNotFoundException,

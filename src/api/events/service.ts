@@ -1,5 +1,6 @@
 /** EventBridge (`AWSEvents.<Operation>`, SigV4 service `events`) on POST /, AWS JSON 1.1. */
 import {
+  ConnectionInUseError,
   InvalidChannelConfigError,
   NotifyResourceExistsError,
   NotifyResourceNotFoundError,
@@ -7,7 +8,16 @@ import {
 import { RuleError } from '../../rules/index.js';
 import { ApiError } from '../errors.js';
 import type { JsonOperation, JsonService } from '../json-service.js';
-import { createApiDestination, createConnection } from './connections.js';
+import {
+  createApiDestination,
+  createConnection,
+  deleteApiDestination,
+  deleteConnection,
+  describeApiDestination,
+  describeConnection,
+  listApiDestinations,
+  listConnections,
+} from './connections.js';
 import { deleteRule, describeRule, disableRule, enableRule, listRules, putRule } from './rules.js';
 import { listTargetsByRule, putTargets, removeTargets } from './targets.js';
 import { testEventPattern } from './test-event-pattern.js';
@@ -24,7 +34,13 @@ const OPERATIONS: JsonOperation[] = [
   listTargetsByRule,
   testEventPattern,
   createConnection,
+  describeConnection,
+  listConnections,
+  deleteConnection,
   createApiDestination,
+  describeApiDestination,
+  listApiDestinations,
+  deleteApiDestination,
 ];
 
 export const EVENTS_SERVICE: JsonService = {
@@ -37,6 +53,7 @@ export const EVENTS_SERVICE: JsonService = {
     if (err instanceof NotifyResourceExistsError) return new ApiError('ResourceAlreadyExistsException', err.message);
     if (err instanceof NotifyResourceNotFoundError) return new ApiError('ResourceNotFoundException', err.message);
     if (err instanceof InvalidChannelConfigError) return new ApiError('ValidationException', err.message);
+    if (err instanceof ConnectionInUseError) return new ApiError('ValidationException', err.message);
     return undefined;
   },
 };
