@@ -257,6 +257,54 @@ describe('CloudWatch alarms through the AWS CLI v1', () => {
     expect(((await cli('describe-alarms')).json() as { MetricAlarms: unknown[] }).MetricAlarms).toEqual([]);
   });
 
+  it('aws events and aws logs (CLI v1) speak the same APIs', async () => {
+    const c = credentials();
+    const put = await aws(url, c, [
+      'events',
+      'put-rule',
+      '--name',
+      'cli-rule',
+      '--event-pattern',
+      '{"source":["aws.iam"]}',
+    ]);
+    expect(put.stderr).toBe('');
+    expect((put.json() as { RuleArn: string }).RuleArn).toMatch(/:rule\/cli-rule$/);
+    const tested = await aws(url, c, [
+      'events',
+      'test-event-pattern',
+      '--event-pattern',
+      '{"source":["aws.iam"]}',
+      '--event',
+      JSON.stringify({
+        id: '1',
+        account: '1',
+        source: 'aws.iam',
+        time: '2026-01-01T00:00:00Z',
+        region: 'us-east-1',
+        resources: [],
+        'detail-type': 'x',
+      }),
+    ]);
+    expect(tested.json()).toEqual({ Result: true });
+    const filter = await aws(url, c, [
+      'logs',
+      'put-metric-filter',
+      '--log-group-name',
+      builtInLogGroupName(key.accountId),
+      '--filter-name',
+      'RootUsage',
+      '--filter-pattern',
+      '{ $.userIdentity.type = "Root" }',
+      '--metric-transformations',
+      'metricName=RootUsage,metricNamespace=CIS,metricValue=1',
+    ]);
+    expect(filter.stderr).toBe('');
+    const listed = (await aws(url, c, ['logs', 'describe-metric-filters'])).json() as {
+      metricFilters: { filterName: string }[];
+    };
+    expect(listed.metricFilters.map((f) => f.filterName)).toContain('RootUsage');
+  });
+
   it('leaves CloudTrail on the same POST / as it was', async () => {
     const ct = new CloudTrailClient({ endpoint: url, region: 'us-east-1', credentials: credentials(), maxAttempts: 1 });
     expect((await ct.send(new ListTrailsCommand({}))).Trails).toEqual([]);
