@@ -203,10 +203,8 @@ async function fire(
           const text = Buffer.concat(chunks).toString();
           if (res.statusCode !== 200)
             return reject(new Error(`LookupEvents answered ${res.statusCode}: ${text.slice(0, 300)}`));
-          answers[i] = {
-            ms: performance.now() - t0,
-            events: (JSON.parse(text) as { Events: unknown[] }).Events.length,
-          };
+          // Counted, not parsed: the client shares the machine with the server under test.
+          answers[i] = { ms: performance.now() - t0, events: text.split('"EventId":').length - 1 };
           resolve();
         });
       });
