@@ -32,14 +32,22 @@ const record = (name: string, extra: Record<string, unknown> = {}) => ({
 });
 
 describe('--help', () => {
-  it.each([[[]], [['serve']], [['import']], [['keys']], [['keys', 'create']], [['keys', 'list']], [['lookup']]])(
-    'opentrail %j --help',
-    (cmd) => {
-      const r = opentrail([...cmd, '--help']);
-      expect(r.status).toBe(0);
-      expect(r.stdout).toMatch(/Usage: opentrail/);
-    },
-  );
+  it.each([
+    [[]],
+    [['serve']],
+    [['import']],
+    [['keys']],
+    [['keys', 'create']],
+    [['keys', 'list']],
+    [['lookup']],
+    [['validate-logs']],
+    [['cis']],
+    [['channels']],
+  ])('opentrail %j --help', (cmd) => {
+    const r = opentrail([...cmd, '--help']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/Usage: opentrail/);
+  });
 
   it('serve --help names the contract options', () => {
     const out = opentrail(['serve', '--help']).stdout;
