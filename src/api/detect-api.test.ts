@@ -11,7 +11,12 @@ import {
   PutMetricFilterCommand,
   TestMetricFilterCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
-import { CloudTrailClient, ListTrailsCommand } from '@aws-sdk/client-cloudtrail';
+import {
+  CloudTrailClient,
+  CreateTrailCommand,
+  ListTrailsCommand,
+  StartLoggingCommand,
+} from '@aws-sdk/client-cloudtrail';
 import {
   CreateApiDestinationCommand,
   CreateConnectionCommand,
@@ -218,6 +223,47 @@ describe('CloudWatch Logs metric filters API', () => {
   });
 });
 
+describe("a trail's CloudWatchLogsLogGroupArn", () => {
+  it('is a log group metric filters can use, fed with what the trail selects while it logs', async () => {
+    const ct = new CloudTrailClient({ endpoint: url, region: 'us-east-1', credentials: credentials(), maxAttempts: 1 });
+    const group = `arn:aws:logs:us-east-1:${key.accountId}:log-group:org-trail:*`;
+    await ct.send(
+      new CreateTrailCommand({
+        Name: 'to-logs',
+        S3BucketName: 'audit-logs',
+        CloudWatchLogsLogGroupArn: group,
+        CloudWatchLogsRoleArn: `arn:aws:iam::${key.accountId}:role/CloudTrail_CloudWatchLogs_Role`,
+      }),
+    );
+    const cw = logs();
+    const filter = {
+      filterName: 'f',
+      filterPattern: '{ $.eventName = StopLogging }',
+      metricTransformations: [{ metricName: 'm', metricNamespace: 'n', metricValue: '1' }],
+    };
+    await cw.send(new PutMetricFilterCommand({ logGroupName: 'org-trail', ...filter }));
+    await expect(cw.send(new PutMetricFilterCommand({ logGroupName: 'no-such-group', ...filter }))).rejects.toThrow();
+    const record = {
+      eventName: 'StopLogging',
+      awsRegion: 'us-east-1',
+      eventCategory: 'Management',
+      readOnly: false,
+      managementEvent: true,
+    } as never;
+    const route = rt.detect.logGroupsOf!;
+    // Not logging yet: only the built-in group.
+    expect(route(key.accountId, record)).toEqual([builtInLogGroupName(key.accountId)]);
+    await ct.send(new StartLoggingCommand({ Name: 'to-logs' }));
+    for (let i = 0; i < 100 && route(key.accountId, record).length < 2; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(route(key.accountId, record)).toEqual([builtInLogGroupName(key.accountId), 'org-trail']);
+    // Another region's events are not the single-region trail's.
+    expect(route(key.accountId, { ...(record as object), awsRegion: 'eu-west-1' } as never)).toEqual([
+      builtInLogGroupName(key.accountId),
+    ]);
+  });
+});
+
 describe('CloudWatch alarms through the AWS CLI v1', () => {
   it('put-metric-alarm, describe-alarms, set-alarm-state, describe-alarm-history, delete-alarms', async () => {
     const c = credentials();
@@ -307,6 +353,6 @@ describe('CloudWatch alarms through the AWS CLI v1', () => {
 
   it('leaves CloudTrail on the same POST / as it was', async () => {
     const ct = new CloudTrailClient({ endpoint: url, region: 'us-east-1', credentials: credentials(), maxAttempts: 1 });
-    expect((await ct.send(new ListTrailsCommand({}))).Trails).toEqual([]);
+    expect((await ct.send(new ListTrailsCommand({}))).Trails?.map((t) => t.Name)).toEqual(['to-logs']);
   });
 });

@@ -4,6 +4,7 @@
  * that build a context by hand) still type-check; the APIs answer UnsupportedOperationException then.
  */
 import type { AlarmStateChange, AlarmStore } from '../monitor/alarm-store.js';
+import type { LogGroupRouter } from '../monitor/log-groups.js';
 import type { MetricFilterStore } from '../monitor/metric-filter-store.js';
 import type { MetricStore } from '../monitor/metrics.js';
 import type { ChannelRegistry, ChannelRepository } from '../notify/index.js';
@@ -18,6 +19,8 @@ export interface DetectContext {
   filters: MetricFilterStore;
   metrics: MetricStore;
   alarms: AlarmStore;
+  /** Which log groups an event lands in (the built-in one, plus trails' CloudWatchLogsLogGroupArn). */
+  logGroupsOf?: LogGroupRouter;
   /** Alarm state changes made through the API (SetAlarmState) go where evaluated ones go: to the alarm's actions. */
   onAlarmStateChange?: (change: AlarmStateChange) => void | Promise<void>;
 }

@@ -122,6 +122,7 @@ export async function startDetectServices(
     metrics: d.metrics,
     alarms: d.alarms,
     onAlarmStateChange: notifyAlarm,
+    ...(d.logGroupsOf ? { logGroupsOf: d.logGroupsOf } : {}),
     onError: (err) => logger.error({ err }, 'monitor: step failed'),
     ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
     ...(options.evaluationIntervalMs !== undefined ? { evaluationIntervalMs: options.evaluationIntervalMs } : {}),

@@ -49,7 +49,7 @@ export async function openEmbedded(
   const channels = new ChannelStore(db, options.region);
   const trails = await TrailRepository.open(db);
   const ingestor = new Ingestor(log);
-  const detect = await openDetect(db, options.region);
+  const detect = await openDetect(db, options.region, trails);
   const logger = options.logger ?? pino({ level: 'silent' });
   if (options.lookupIndex) {
     // In the background: until it is ready, lookups are answered by SQL alone (slower, as right).
