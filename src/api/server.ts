@@ -63,7 +63,9 @@ export async function buildApiServer(ctx: AppContext, options: ApiServerOptions 
     bodyLimit: options.bodyLimit ?? 6 * 1024 * 1024,
     requestTimeout: options.requestTimeoutMs ?? 30_000,
     connectionTimeout: options.requestTimeoutMs ?? 30_000,
-    keepAliveTimeout: 5_000,
+    // Longer than clients keep idle sockets (the SDKs reuse them), so a reused socket is never
+    // closed under a request in flight ("socket hang up"); idle ones still go after a minute.
+    keepAliveTimeout: 65_000,
     return503OnClosing: true,
     genReqId: () => randomUUID(),
   }) as unknown as FastifyInstance;

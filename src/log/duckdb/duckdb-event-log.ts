@@ -138,9 +138,9 @@ export class DuckDBEventLog implements EventLog {
         outcomes[b]![i] = { status: 'stored', seq };
         const attributes = lookupAttributesOf(e.record);
         rows.push(columnsOf(seq, e, attributes, receivedAtMs));
-        if (this.index) {
-          indexed.push({ seq, accountId: e.accountId, eventId: e.eventId, eventTimeMs: e.eventTimeMs, attributes });
-        }
+        // Kept whether or not an index is attached yet: one attached while this commit is in
+        // flight must still get these rows (they are above the head it was handed).
+        indexed.push({ seq, accountId: e.accountId, eventId: e.eventId, eventTimeMs: e.eventTimeMs, attributes });
         records.push(e.json);
       }
     }
@@ -163,7 +163,8 @@ export class DuckDBEventLog implements EventLog {
     }
     // Only now, committed, do the keys count as stored.
     for (const k of newKeys) this.keys.add(k.key, k.seq);
-    for (const e of indexed) this.index!.add(e);
+    const index = this.index;
+    if (index) for (const e of indexed) index.add(e);
     this.head = seq;
     this.stats.appended += slots.length;
     this.stats.duplicates += group.reduce((n, p) => n + p.events.length, 0) - slots.length;

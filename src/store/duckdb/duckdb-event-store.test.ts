@@ -413,3 +413,44 @@ describe.each(MODES)('%s', (mode) => {
     });
   });
 });
+
+describe('DuckDBEventStore.buildIndex while events arrive', () => {
+  it('misses no event committed before, during or after the index is built', async () => {
+    const e = await openEmbedded();
+    try {
+      const batch = (n: number) =>
+        Array.from({ length: 50 }, (_, i) => ({
+          eventID: `race-${n}-${i}`,
+          eventTime: at(n * 100 + i),
+          eventSource: 'race.example.com',
+          eventName: 'Race',
+          userIdentity: alice,
+        }));
+      // Commits in flight on every side of the fill and of the moment the index is attached.
+      const writes: Promise<unknown>[] = [];
+      for (let n = 0; n < 5; n++) writes.push(e.ingestor.ingest(batch(n), API_CTX));
+      const building = e.store.buildIndex(e.log);
+      for (let n = 5; n < 20; n++) {
+        writes.push(e.ingestor.ingest(batch(n), API_CTX));
+        await new Promise((r) => setImmediate(r));
+      }
+      await Promise.all([building, ...writes]);
+      let seen = 0;
+      let cursor: string | undefined;
+      do {
+        const page = await e.store.lookup({
+          accountId: ACCOUNT_A,
+          attributes: [{ key: 'EventSource', value: 'race.example.com' }],
+          limit: 50,
+          ...(cursor ? { cursor } : {}),
+        });
+        seen += page.events.length;
+        cursor = page.cursor;
+      } while (cursor);
+      expect(seen).toBe(20 * 50);
+    } finally {
+      await e.close();
+      removeDir(e.dir);
+    }
+  });
+});
