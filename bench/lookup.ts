@@ -11,22 +11,13 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { EmbeddedDatabase } from '../src/store/duckdb/database.js';
 import { DuckDBEventStore } from '../src/store/duckdb/duckdb-event-store.js';
-import type { LookupAttributeKey } from '../src/store/event-store.js';
+import { LOOKUP_ATTRIBUTE_KEYS, type LookupAttributeKey } from '../src/store/event-store.js';
 import { startServer } from '../test/helpers/server.js';
 import { BENCH_ACCOUNT, DATASET_SPAN_MS, DATASET_START_MS, type LookupDataset } from './lookup-dataset.js';
 import { prng } from './generate.js';
 import { median, percentile } from './stats.js';
 
-export const LOOKUP_KINDS: readonly LookupAttributeKey[] = [
-  'EventId',
-  'EventName',
-  'ReadOnly',
-  'Username',
-  'ResourceType',
-  'ResourceName',
-  'EventSource',
-  'AccessKeyId',
-];
+export const LOOKUP_KINDS: readonly LookupAttributeKey[] = LOOKUP_ATTRIBUTE_KEYS;
 
 export interface KindFigures {
   key: LookupAttributeKey;

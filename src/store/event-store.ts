@@ -9,8 +9,19 @@ export interface StoreCapabilities {
 }
 
 /** The attributes LookupEvents filters on (spec §4.4), plus our own account and category filters. */
-export type LookupAttributeKey =
-  'EventId' | 'EventName' | 'ReadOnly' | 'Username' | 'ResourceType' | 'ResourceName' | 'EventSource' | 'AccessKeyId';
+/** The attribute keys AWS accepts, in the order its documentation lists them. */
+export const LOOKUP_ATTRIBUTE_KEYS = [
+  'EventId',
+  'EventName',
+  'ReadOnly',
+  'Username',
+  'ResourceType',
+  'ResourceName',
+  'EventSource',
+  'AccessKeyId',
+] as const;
+
+export type LookupAttributeKey = (typeof LOOKUP_ATTRIBUTE_KEYS)[number];
 
 export interface LookupQuery {
   accountId: string;

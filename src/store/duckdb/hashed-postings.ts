@@ -1,4 +1,4 @@
-import { Postings, type PostingPosition, type PostingsPage } from './postings.js';
+import { Postings, upperBound, type PostingPosition, type PostingsPage } from './postings.js';
 
 /**
  * Every posting of one key kind (say, ResourceName) in one sorted run of (hash, time, seq), plus
@@ -108,15 +108,8 @@ export class HashedPostings {
     return { seqs, times, ...(n > 0 ? { last: { timeMs: times[n - 1]!, seq: seqs[n - 1]! } } : {}) };
   }
 
-  /** First index in [lo, hi) whose (time, seq) comes after the given pair. */
   private upperBound(lo: number, hi: number, timeMs: number, seq: number): number {
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const t = this.times[mid]!;
-      if (t < timeMs || (t === timeMs && this.seqs[mid]! <= seq)) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return upperBound(this.times, this.seqs, lo, hi, timeMs, seq);
   }
 
   /** Merges the recent postings into the run. */

@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { prng } from '../../../test/helpers/embedded.js';
 import { Postings, type PostingPosition } from './postings.js';
-
-/** A seeded generator, so a failure replays. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** What a page must be: the model answer over a plain list. */
 function expected(

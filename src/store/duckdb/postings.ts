@@ -113,15 +113,8 @@ export class Postings {
     return cut;
   }
 
-  /** Index of the first entry in [lo, hi) that comes after (timeMs, seq); entries are sorted there. */
   private upperBound(lo: number, hi: number, timeMs: number, seq: number): number {
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const t = this.times[mid]!;
-      if (t < timeMs || (t === timeMs && this.seqs[mid]! <= seq)) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return upperBound(this.times, this.seqs, lo, hi, timeMs, seq);
   }
 
   private prepare(): void {
@@ -176,4 +169,22 @@ export class Postings {
 /** True when (t1, s1) sorts at or before (t2, s2). */
 function before(t1: number, s1: number, t2: number, s2: number): boolean {
   return t1 < t2 || (t1 === t2 && s1 <= s2);
+}
+
+/** Index of the first entry in [lo, hi) that comes after (timeMs, seq); entries are sorted there. */
+export function upperBound(
+  times: Float64Array,
+  seqs: Uint32Array,
+  lo: number,
+  hi: number,
+  timeMs: number,
+  seq: number,
+): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const t = times[mid]!;
+    if (t < timeMs || (t === timeMs && seqs[mid]! <= seq)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

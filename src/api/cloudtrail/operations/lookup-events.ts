@@ -1,22 +1,18 @@
 import { createHash } from 'node:crypto';
 import { lookupAttributesOf, usernameOf } from '../../../event/attributes.js';
-import type { LookupAttributeKey, LookupPage, LookupQuery, StoredEvent } from '../../../store/event-store.js';
+import {
+  LOOKUP_ATTRIBUTE_KEYS,
+  type LookupAttributeKey,
+  type LookupPage,
+  type LookupQuery,
+  type StoredEvent,
+} from '../../../store/event-store.js';
 import { InvalidCursorError } from '../../../store/duckdb/duckdb-event-store.js';
 import { ApiError } from '../../errors.js';
 import { optionalArray } from '../../params.js';
 import type { Operation } from '../operation.js';
 
-/** The attribute keys AWS accepts, in the order its documentation lists them. */
-const ATTRIBUTE_KEYS: readonly LookupAttributeKey[] = [
-  'EventId',
-  'EventName',
-  'ReadOnly',
-  'Username',
-  'ResourceType',
-  'ResourceName',
-  'EventSource',
-  'AccessKeyId',
-];
+const ATTRIBUTE_KEYS: readonly LookupAttributeKey[] = LOOKUP_ATTRIBUTE_KEYS;
 /** Insights events can be looked up by these only (spec §4.4). */
 const INSIGHT_ATTRIBUTE_KEYS: readonly LookupAttributeKey[] = ['EventId', 'EventName', 'EventSource'];
 const MAX_ATTRIBUTE_VALUE = 2000;
