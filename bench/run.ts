@@ -263,7 +263,21 @@ async function main() {
     ['rules-latency', rulesLatencySection],
   ];
   const parts: string[] = [];
-  for (const [name, section] of sections) if (wanted(name)) parts.push(await section());
+  for (const [name, section] of sections) {
+    if (!wanted(name)) continue;
+    try {
+      parts.push(await section());
+    } catch (err) {
+      say(`${name} failed: ${(err as Error).stack ?? String(err)}`);
+      process.exitCode = 1;
+      parts.push(`## ${name}\n\nThis section failed in this run: ${String((err as Error).message).slice(0, 300)}\n`);
+    }
+    // The page is rewritten after each section, so a long run that stops keeps what it measured.
+    writePage(duckdbVersion, parts);
+  }
+}
+
+function writePage(duckdbVersion: string, parts: string[]): void {
   const cpu = cpus();
   const md = `# Benchmarks
 
@@ -278,7 +292,6 @@ Never edit by hand: re-run the benchmark.
 ${parts.join('\n')}`;
   mkdirSync(join(ROOT, 'docs'), { recursive: true });
   writeFileSync(join(ROOT, 'docs/benchmarks.md'), md);
-  process.stdout.write(md);
 }
 
 await main();

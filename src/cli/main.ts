@@ -73,6 +73,14 @@ export function buildCli(): Command {
       ),
     )
     .addOption(new Option('--s3-force-path-style', 'address S3 buckets as http://host/bucket (self-hosted servers)'))
+    .addOption(
+      new Option('--key-rate <n>', 'requests a second each access key may make before ThrottlingException')
+        .argParser(positiveInt)
+        .default(100),
+    )
+    .addOption(
+      new Option('--key-burst <n>', 'requests an access key may make at once').argParser(positiveInt).default(200),
+    )
     .action(async (o) => {
       const { serve } = await import('./serve.js');
       await serve({
@@ -87,6 +95,8 @@ export function buildCli(): Command {
         digestIntervalMs: o.digestInterval,
         s3Endpoint: o.s3Endpoint,
         s3ForcePathStyle: o.s3ForcePathStyle === true,
+        keyRatePerSecond: o.keyRate,
+        keyBurst: o.keyBurst,
       });
     });
 

@@ -25,6 +25,9 @@ export interface ServeOptions {
   /** Trail buckets on this S3 service instead of `<data-dir>/buckets/` (credentials from the AWS variables). */
   s3Endpoint?: string;
   s3ForcePathStyle?: boolean;
+  /** Per-access-key throttling: sustained requests a second, and the burst. */
+  keyRatePerSecond?: number;
+  keyBurst?: number;
 }
 
 /** Where trail buckets live: `<data-dir>/buckets/<bucket>/`, or the buckets of an S3 service. */
@@ -44,7 +47,15 @@ export async function serve(opts: ServeOptions): Promise<void> {
     // Secrets never reach the log, whatever a handler logs by mistake.
     redact: ['req.headers.authorization', '*.secretAccessKey', 'secretAccessKey', '*.SecretAccessKey'],
   });
-  const rt = await openEmbedded(opts.dataDir, { region: opts.region, logger, lookupIndex: true });
+  const rt = await openEmbedded(opts.dataDir, {
+    region: opts.region,
+    logger,
+    lookupIndex: true,
+    limits: {
+      ...(opts.keyRatePerSecond !== undefined ? { keyRatePerSecond: opts.keyRatePerSecond } : {}),
+      ...(opts.keyBurst !== undefined ? { keyBurst: opts.keyBurst } : {}),
+    },
+  });
   const created = await bootstrapAdmin(rt.keys, opts.dataDir);
   const app = await buildApiServer(rt);
   const control = await startControlServer(rt, join(opts.dataDir, CONTROL_SOCKET));
