@@ -118,6 +118,7 @@ export async function startDetectServices(
   d.onAlarmStateChange = notifyAlarm;
   const monitor = new MonitorConsumer({
     log: rt.log,
+    fromHeadWhenNew: true,
     filters: d.filters,
     metrics: d.metrics,
     alarms: d.alarms,
@@ -129,6 +130,7 @@ export async function startDetectServices(
   });
   const rules = new RulesConsumer({
     log: rt.log,
+    fromHeadWhenNew: true,
     rules: d.rules,
     dispatcher,
     ingestor: rt.ingestor,

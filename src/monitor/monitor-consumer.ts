@@ -30,6 +30,12 @@ export interface MonitorCounters {
 
 export interface MonitorConsumerOptions {
   log: EventLog;
+  /**
+   * A consumer that never committed a cursor starts at the log's head: events stored before it
+   * existed predate every rule and metric filter (which see only events arriving after them), and
+   * a server started on millions of imported events must not first read them all.
+   */
+  fromHeadWhenNew?: boolean;
   filters: MetricFilterStore;
   metrics: MetricStore;
   alarms: AlarmStore;
@@ -74,6 +80,7 @@ export class MonitorConsumer {
     if (this.started) return;
     this.started = true;
     this.cursor = await this.o.metrics.getCursor(this.consumer);
+    if (this.cursor === 0 && this.o.fromHeadWhenNew) this.cursor = await this.o.log.headSeq();
     if (options.loop === false) return;
     const poll = async () => {
       if (this.stopped) return;

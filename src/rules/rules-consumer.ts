@@ -37,6 +37,12 @@ export interface RulesCounters {
 
 export interface RulesConsumerOptions {
   log: EventLog;
+  /**
+   * A consumer that never committed a cursor starts at the log's head: events stored before it
+   * existed predate every rule and metric filter (which see only events arriving after them), and
+   * a server started on millions of imported events must not first read them all.
+   */
+  fromHeadWhenNew?: boolean;
   rules: RuleStore;
   dispatcher: {
     enqueue(request: NotificationRequest): EnqueueResult;
@@ -98,6 +104,7 @@ export class RulesConsumer {
     if (this.started) return;
     this.started = true;
     this.cursor = await this.o.log.getCursor(this.consumer);
+    if (this.cursor === 0 && this.o.fromHeadWhenNew) this.cursor = await this.o.log.headSeq();
     this.committedSeq = this.cursor;
     if (options.loop === false) return;
     const poll = async () => {
