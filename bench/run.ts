@@ -86,8 +86,8 @@ Target: ≥ 100,000 events/s.
 
 ## Bytes stored per event
 
-After the import and a checkpoint: **${fmt(median(imports.map((r) => r.bytesPerEvent)))} bytes per event** on disk (database file and
-WAL), for records of ~1.5 KB of JSON, lookup columns and the seq index included.
+After the import and a checkpoint: **${fmt(median(imports.map((r) => r.bytesPerEvent)))} bytes per event** on disk (database file,
+WAL and the log's record segments), for records of ~1.5 KB of JSON, lookup columns and the seq index included.
 `;
 }
 

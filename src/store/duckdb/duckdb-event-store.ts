@@ -1,4 +1,5 @@
-import { statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { CloudTrailRecord } from '../../event/types.js';
 import type { EventStore, LookupPage, LookupQuery, StoreStats, StoredEvent } from '../event-store.js';
 import type { EmbeddedDatabase } from './database.js';
@@ -339,7 +340,14 @@ export class DuckDBEventStore implements EventStore {
 
   async stats(): Promise<StoreStats> {
     let bytesOnDisk = 0;
-    for (const p of [this.db.path, this.db.path + '.wal']) {
+    // The database, its WAL and the log's record segments (see RecordSegments).
+    const segments = join(dirname(this.db.path), 'records');
+    const files = [
+      this.db.path,
+      this.db.path + '.wal',
+      ...(existsSync(segments) ? readdirSync(segments).map((f) => join(segments, f)) : []),
+    ];
+    for (const p of files) {
       try {
         bytesOnDisk += statSync(p).size;
       } catch {
