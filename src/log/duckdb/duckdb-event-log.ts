@@ -230,7 +230,7 @@ export class DuckDBEventLog implements EventLog {
   }
 
   /** The records at these locations, read from the segment files. */
-  readRecords(locations: readonly RecordLocation[]): string[] {
+  readRecords(locations: readonly RecordLocation[]): Promise<string[]> {
     return this.segments.read(locations);
   }
 

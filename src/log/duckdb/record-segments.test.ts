@@ -18,7 +18,7 @@ describe('RecordSegments', () => {
     const records = ['{"a":1}', '{"name":"bücket/ключ/🙂"}', '{}', JSON.stringify({ big: 'x'.repeat(300_000) })];
     const locs = await s.append(records);
     expect(locs.map((l) => l.segment)).toEqual([1, 1, 1, 1]);
-    expect(s.read([...locs].reverse())).toEqual([...records].reverse());
+    expect(await s.read([...locs].reverse())).toEqual([...records].reverse());
     s.close();
   });
 
@@ -31,7 +31,7 @@ describe('RecordSegments', () => {
     appendFileSync(join(d, 'records', '00000001.records'), '{"orphan":tru');
     const again = RecordSegments.open(d);
     const [b] = await again.append(['{"second":true}']);
-    expect(again.read([a!, b!])).toEqual(['{"first":true}', '{"second":true}']);
+    expect(await again.read([a!, b!])).toEqual(['{"first":true}', '{"second":true}']);
     expect(b!.offset).toBeGreaterThan(a!.offset + a!.length + '{"orphan":tru'.length - 1);
     again.close();
     expect(readdirSync(join(d, 'records'))).toEqual(['00000001.records']);

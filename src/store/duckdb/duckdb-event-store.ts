@@ -259,7 +259,7 @@ export class DuckDBEventStore implements EventStore {
     if (locations.some((l) => l === undefined)) {
       return this.select(filter.where, { ...filter.params, limit }, seqs);
     }
-    const records = log.readRecords(locations as RecordLocation[]);
+    const records = await log.readRecords(locations as RecordLocation[]);
     const rows: Row[] = [];
     for (let i = 0; i < records.length && rows.length < limit; i++) {
       const json = records[i]!;
