@@ -378,6 +378,13 @@ describe.each(MODES)('%s', (mode) => {
         expect(await e.store.pruneBefore(T0 + 1)).toBe(2);
         const left = await e.store.lookup({ accountId: ACCOUNT_A, attributes: [], limit: 10 });
         expect(left.events.map((x) => x.record.eventID)).toEqual(['x4']);
+        // A pruned event is gone for every kind of lookup, by its ID too.
+        const byId = await e.store.lookup({
+          accountId: ACCOUNT_A,
+          attributes: [{ key: 'EventId', value: 'x0' }],
+          limit: 5,
+        });
+        expect(byId.events).toEqual([]);
       } finally {
         await e.close();
         removeDir(e.dir);

@@ -182,8 +182,9 @@ export class DuckDBEventStore implements EventStore {
 
   /**
    * A lookup through the index: candidates come newest first from the smallest postings of the
-   * query's attributes (or the event's own seq, for EventId), and DuckDB reads just those rows,
-   * checking every condition again, so several attributes at once are ANDed exactly as in SQL.
+   * query's attributes (or the event's own seq, for EventId); their records are read from the
+   * log's segments and every condition is checked again, so several attributes at once are ANDed
+   * exactly as in SQL.
    */
   private async lookupIndexed(
     q: LookupQuery,
@@ -265,6 +266,8 @@ export class DuckDBEventStore implements EventStore {
       const json = records[i]!;
       const record = JSON.parse(json) as CloudTrailRecord;
       const timeMs = Date.parse(record.eventTime);
+      // Retention deletes rows, not segment bytes: an event older than the last cut is gone.
+      if (this.prunedBefore !== undefined && timeMs < this.prunedBefore) continue;
       if (matchesLookup(record, timeMs, q)) rows.push({ seq: seqs[i]!, timeMs, json, record });
     }
     return rows;
