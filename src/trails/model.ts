@@ -11,11 +11,8 @@ export interface Tag {
   Value?: string;
 }
 
-export interface Trail {
-  accountId: string;
-  name: string;
-  homeRegion: string;
-  trailArn: string;
+/** The configuration a caller chooses; everything else (ARN, times, selectors) the repository sets. */
+export interface TrailConfig {
   s3BucketName: string;
   s3KeyPrefix?: string;
   snsTopicName?: string;
@@ -27,6 +24,13 @@ export interface Trail {
   cloudWatchLogsLogGroupArn?: string;
   cloudWatchLogsRoleArn?: string;
   kmsKeyId?: string;
+}
+
+export interface Trail extends TrailConfig {
+  accountId: string;
+  name: string;
+  homeRegion: string;
+  trailArn: string;
   selectors: TrailSelectors;
   /** True once PutEventSelectors has run (the default selector is not "custom"). */
   hasCustomEventSelectors: boolean;
@@ -307,25 +311,13 @@ export function trailConfigShape(t: Trail): Record<string, unknown> {
   };
 }
 
-/** The `Trail` shape of GetTrail and DescribeTrails. */
+/** The `Trail` shape of GetTrail and DescribeTrails: the configuration plus where and what. */
 export function trailShape(t: Trail): Record<string, unknown> {
   return {
-    Name: t.name,
-    S3BucketName: t.s3BucketName,
-    ...optional('S3KeyPrefix', t.s3KeyPrefix),
-    ...optional('SnsTopicName', t.snsTopicName),
-    ...optional('SnsTopicARN', t.snsTopicArn),
-    IncludeGlobalServiceEvents: t.includeGlobalServiceEvents,
-    IsMultiRegionTrail: t.isMultiRegionTrail,
+    ...trailConfigShape(t),
     HomeRegion: t.homeRegion,
-    TrailARN: t.trailArn,
-    LogFileValidationEnabled: t.logFileValidationEnabled,
-    ...optional('CloudWatchLogsLogGroupArn', t.cloudWatchLogsLogGroupArn),
-    ...optional('CloudWatchLogsRoleArn', t.cloudWatchLogsRoleArn),
-    ...optional('KmsKeyId', t.kmsKeyId),
     HasCustomEventSelectors: t.hasCustomEventSelectors,
     HasInsightSelectors: t.hasInsightSelectors,
-    IsOrganizationTrail: t.isOrganizationTrail,
   };
 }
 

@@ -7,6 +7,7 @@ import {
   trailArn,
   type Tag,
   type Trail,
+  type TrailConfig,
   type TrailRef,
   type TrailStatus,
 } from './model.js';
@@ -66,20 +67,7 @@ const SCHEMA = [
   )`,
 ];
 
-/** The configuration a caller chooses; everything else (ARN, times, selectors) the repository sets. */
-export interface TrailConfig {
-  s3BucketName: string;
-  s3KeyPrefix?: string;
-  snsTopicName?: string;
-  snsTopicArn?: string;
-  includeGlobalServiceEvents: boolean;
-  isMultiRegionTrail: boolean;
-  isOrganizationTrail: boolean;
-  logFileValidationEnabled: boolean;
-  cloudWatchLogsLogGroupArn?: string;
-  cloudWatchLogsRoleArn?: string;
-  kmsKeyId?: string;
-}
+export type { TrailConfig };
 
 export interface NewTrail extends TrailConfig {
   accountId: string;
