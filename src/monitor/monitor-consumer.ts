@@ -7,6 +7,7 @@
  */
 import type { CloudTrailRecord } from '../event/types.js';
 import type { EventLog } from '../log/event-log.js';
+import { nextPollDelay } from '../log/poll-delay.js';
 import type { AlarmStore, AlarmStateChange } from './alarm-store.js';
 import { evaluateAlarm, evaluationRange } from './alarm-state.js';
 import type { MetricAlarm } from './alarms.js';
@@ -85,7 +86,7 @@ export class MonitorConsumer {
     const poll = async () => {
       if (this.stopped) return;
       const n = await this.pollOnce().catch(() => 0);
-      if (!this.stopped) this.pollTimer = setTimeout(poll, n > 0 ? 0 : (this.o.pollIntervalMs ?? 200));
+      if (!this.stopped) this.pollTimer = setTimeout(poll, nextPollDelay(n, this.batchSize, this.o.pollIntervalMs));
     };
     const evaluate = async () => {
       if (this.stopped) return;

@@ -13,6 +13,7 @@ import type { CloudTrailRecord } from '../event/types.js';
 import { formatEventTime } from '../event/time.js';
 import type { Ingestor } from '../ingest/ingestor.js';
 import type { EventLog } from '../log/event-log.js';
+import { nextPollDelay } from '../log/poll-delay.js';
 import type { EnqueueResult, NotificationRequest } from '../notify/index.js';
 import { CompiledRuleSet, type CompiledRule } from './compiled-rules.js';
 import { lazyEnvelope, materialize } from './envelope.js';
@@ -110,7 +111,8 @@ export class RulesConsumer {
     const poll = async () => {
       if (this.stopped) return;
       const n = await this.pollOnce().catch(() => 0);
-      if (!this.stopped) this.timer = setTimeout(poll, n > 0 ? 0 : (this.o.pollIntervalMs ?? 200));
+      if (!this.stopped)
+        this.timer = setTimeout(poll, nextPollDelay(n, this.o.batchSize ?? 1000, this.o.pollIntervalMs));
     };
     void poll();
   }

@@ -207,6 +207,34 @@ describe('DuckDBEventLog.read and cursors', () => {
     expect(await log.getCursor('monitors')).toBe(3);
     expect(await log.getCursor('rules')).toBe(0);
   });
+
+  it('commits cursors set while appends are in flight with them, the last position per consumer winning', async () => {
+    const { log } = await fresh();
+    const appends = Array.from({ length: 5 }, (_, b) =>
+      log.append(
+        Array.from({ length: 50 }, (_, i) => ev(`c-${b}-${i}`)),
+        RECEIVED,
+      ),
+    );
+    const cursors = [log.setCursor('rules', 10), log.setCursor('monitor', 4), log.setCursor('rules', 30)];
+    const commitsBefore = log.counters().commits;
+    await Promise.all([...appends, ...cursors]);
+    expect(await log.getCursor('rules')).toBe(30);
+    expect(await log.getCursor('monitor')).toBe(4);
+    expect(log.counters().appended).toBe(250);
+    // The cursors rode along: no commit of their own beyond the appends' groups.
+    expect(log.counters().commits - commitsBefore).toBeLessThanOrEqual(5);
+  });
+
+  it('persists a cursor set on an idle log, and across a reopen', async () => {
+    const first = await fresh();
+    await first.log.setCursor('rules', 99);
+    expect(await first.log.getCursor('rules')).toBe(99);
+    await first.close();
+    opened.splice(opened.indexOf(first), 1);
+    const again = await fresh(first.dir);
+    expect(await again.log.getCursor('rules')).toBe(99);
+  });
 });
 
 describe('DuckDBEventLog across restarts', () => {
