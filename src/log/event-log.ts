@@ -16,6 +16,27 @@ export interface LoggedEvent {
   json: string;
 }
 
+/**
+ * One event with the lookup columns the log derived from it at append (`lookupAttributesOf`)
+ * and its record as raw UTF-8 bytes: what a consumer needs that decides on those columns and
+ * copies the record on without parsing it (trail delivery).
+ */
+export interface RawLoggedEvent {
+  seq: number;
+  receivedAtMs: number;
+  accountId: string;
+  eventTimeMs: number;
+  /** The columns hold U+FFFD where the record holds a lone surrogate escape. */
+  awsRegion: string | null;
+  eventCategory: string | null;
+  /** For an Insights record without its own, the one its insightDetails name. */
+  eventSource: string | null;
+  eventName: string | null;
+  readOnly: boolean | null;
+  /** The record's JSON, exactly the bytes stored (UTF-8). */
+  record: Buffer;
+}
+
 export interface LogCounters {
   appended: number;
   duplicates: number;
@@ -32,6 +53,8 @@ export interface EventLog {
   append(events: readonly NormalizedEvent[], receivedAtMs: number): Promise<AppendOutcome[]>;
   /** Events with seq > afterSeq, oldest first. */
   read(afterSeq: number, limit: number): Promise<LoggedEvent[]>;
+  /** Like `read`, with the lookup columns and the records as bytes. */
+  readBatch(afterSeq: number, limit: number): Promise<RawLoggedEvent[]>;
   /** The highest sequence number committed so far (0 when empty). */
   headSeq(): Promise<number>;
   /** A consumer's persisted position (0 when it never committed one). */

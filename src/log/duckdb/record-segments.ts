@@ -115,6 +115,27 @@ export class RecordSegments {
     );
   }
 
+  /**
+   * `length` bytes of a segment from `offset`: a run of records appended one after another
+   * (each followed by its newline), read in one call instead of one per record. Consumers that
+   * read the log in seq order (trail delivery) get whole batches this way.
+   */
+  readSpan(segment: number, offset: number, length: number): Promise<Buffer> {
+    const buf = Buffer.allocUnsafe(length);
+    const fd = this.reader(segment);
+    return new Promise((resolve, reject) => {
+      const step = (got: number) => {
+        if (got === length) return resolve(buf);
+        readFd(fd, buf, got, length - got, offset + got, (err, n) => {
+          if (err) return reject(err);
+          if (n === 0) return reject(new Error(`record segment ${segment} ends before offset ${offset + length}`));
+          step(got + n);
+        });
+      };
+      step(0);
+    });
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
