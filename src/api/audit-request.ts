@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { AppContext, Caller } from './context.js';
+import { requestRegion, type AppContext, type Caller } from './context.js';
 import { ApiError } from './errors.js';
 import type { AuditedCall } from './self-audit.js';
 
@@ -72,6 +72,8 @@ export function auditCall(
 ): Promise<void> {
   return ctx.audit.record({
     ...base(req, ctx, shape),
+    // In the region the call was signed for, as AWS records a call in the region of its endpoint.
+    region: requestRegion(ctx, caller),
     identity: { accountId: caller.accountId, accessKeyId: caller.accessKeyId, userName: caller.userName },
     ...(outcome.request !== undefined ? { request: outcome.request } : {}),
     ...(outcome.response !== undefined ? { response: outcome.response } : {}),

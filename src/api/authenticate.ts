@@ -61,6 +61,7 @@ export function authenticate(req: FastifyRequest, ctx: AppContext): Caller {
     ...(permissions ? { permissions } : {}),
     sourceIp,
     userAgent: String(req.headers['user-agent'] ?? ''),
+    signingRegion: result.region,
   };
 }
 

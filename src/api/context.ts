@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { KeyStore } from '../auth/key-store.js';
+import type { OrganizationLookup } from '../auth/organizations.js';
 import type { CompiledPolicy } from '../auth/policies.js';
 import type { RequestLimits } from '../auth/throttle.js';
 import type { ChannelStore } from '../ingest/channels.js';
@@ -22,6 +23,12 @@ export interface AppContext {
   channels: ChannelStore;
   /** Trails, their selectors, tags and logging status. */
   trails: TrailRepository;
+  /**
+   * Which organisation an account is in: organisation trails are created by its management
+   * account and seen by its members. Absent where no organisations are opened (then no account
+   * is in one, and IsOrganizationTrail answers OrganizationsNotInUseException).
+   */
+  organizations?: OrganizationLookup;
   /** Digest signing keys per region (ListPublicKeys serves their public halves). */
   signingKeys: SigningKeyStore;
   /** Records the service's own API calls as CloudTrail events. */
@@ -44,6 +51,16 @@ export interface Caller {
   permissions?: CompiledPolicy;
   sourceIp: string;
   userAgent: string;
+  /**
+   * The region of the request's SigV4 credential scope: the endpoint the client believes it calls
+   * (AWS has one per region). Absent for callers not built from a signed request.
+   */
+  signingRegion?: string;
+}
+
+/** The region a call is made in: the one it was signed for, else the region the server answers as. */
+export function requestRegion(ctx: Pick<AppContext, 'region'>, caller: Pick<Caller, 'signingRegion'>): string {
+  return caller.signingRegion ?? ctx.region;
 }
 
 export function callerArn(c: Caller): string {

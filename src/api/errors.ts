@@ -66,6 +66,15 @@ export const ERROR_CATALOGUE = {
   ResourceNotFoundException: { status: 400, description: 'The tagged resource does not exist.' },
   ResourceTypeNotSupportedException: { status: 400, description: 'Tags on that kind of resource are not supported.' },
   InvalidTokenException: { status: 400, description: 'The NextToken is not valid.' },
+  // Organisation trails
+  OrganizationsNotInUseException: {
+    status: 400,
+    description: 'IsOrganizationTrail from an account that is in no organisation.',
+  },
+  NotOrganizationMasterAccountException: {
+    status: 400,
+    description: 'An organisation trail created or changed by an account other than the management account.',
+  },
   // EventBridge and CloudWatch Logs (rules, targets, connections, metric filters)
   InvalidEventPatternException: { status: 400, description: 'The event pattern is not valid (says where and why).' },
   ResourceAlreadyExistsException: { status: 400, description: 'A connection or API destination of that name exists.' },

@@ -20,6 +20,11 @@ export interface TrailConfig {
   includeGlobalServiceEvents: boolean;
   isMultiRegionTrail: boolean;
   isOrganizationTrail: boolean;
+  /**
+   * Organisation trails: the organisation (`o-…`) the owning management account led when the trail
+   * became one. Delivery keys carry it (`AWSLogs/o-…/ACCOUNT/…`) and it selects the member accounts.
+   */
+  organizationId?: string;
   logFileValidationEnabled: boolean;
   cloudWatchLogsLogGroupArn?: string;
   cloudWatchLogsRoleArn?: string;

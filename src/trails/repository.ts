@@ -43,6 +43,8 @@ const SCHEMA = [
     created_at_ms BIGINT NOT NULL,
     updated_at_ms BIGINT NOT NULL
   )`,
+  // Added with organisation trails; databases created before them gain the column.
+  `ALTER TABLE trails ADD COLUMN IF NOT EXISTS organization_id VARCHAR`,
   `CREATE TABLE IF NOT EXISTS trail_tags (
     trail_arn VARCHAR NOT NULL,
     key VARCHAR NOT NULL,
@@ -101,7 +103,7 @@ export type TrailChange = { kind: 'created' | 'updated' | 'deleted' | 'logging';
 const TRAIL_COLUMNS = `trail_arn, account_id, home_region, name, s3_bucket_name, s3_key_prefix, sns_topic_name,
   sns_topic_arn, include_global_service_events, is_multi_region_trail, is_organization_trail,
   log_file_validation_enabled, cloudwatch_logs_log_group_arn, cloudwatch_logs_role_arn, kms_key_id, selectors,
-  has_custom_event_selectors, has_insight_selectors, created_at_ms, updated_at_ms`;
+  has_custom_event_selectors, has_insight_selectors, created_at_ms, updated_at_ms, organization_id`;
 
 type Row = Record<string, unknown>;
 
@@ -132,6 +134,7 @@ function rowToTrail(r: Row): Trail {
     ['cloudWatchLogsLogGroupArn', r.cloudwatch_logs_log_group_arn],
     ['cloudWatchLogsRoleArn', r.cloudwatch_logs_role_arn],
     ['kmsKeyId', r.kms_key_id],
+    ['organizationId', r.organization_id],
   ];
   for (const [k, v] of optional) if (v !== null && v !== undefined) (t as unknown as Row)[k] = String(v);
   return t;
@@ -251,6 +254,7 @@ export class TrailRepository {
         : {}),
       ...(input.cloudWatchLogsRoleArn !== undefined ? { cloudWatchLogsRoleArn: input.cloudWatchLogsRoleArn } : {}),
       ...(input.kmsKeyId !== undefined ? { kmsKeyId: input.kmsKeyId } : {}),
+      ...(input.organizationId !== undefined ? { organizationId: input.organizationId } : {}),
       selectors: defaultSelectors(),
       hasCustomEventSelectors: false,
       hasInsightSelectors: false,
@@ -326,6 +330,7 @@ export class TrailRepository {
       insight: t.hasInsightSelectors,
       created: t.createdAtMs,
       updated: t.updatedAtMs,
+      org_id: nul(t.organizationId),
     };
     if (mode === 'update') {
       // The identity columns never change; DuckDB refuses bound parameters a statement does not use.
@@ -335,7 +340,7 @@ export class TrailRepository {
       await w.run(
         `INSERT INTO trails (${TRAIL_COLUMNS}) VALUES ($arn, $account, $region, $name, $bucket, $prefix::VARCHAR,
           $snsName::VARCHAR, $snsArn::VARCHAR, $global, $multi, $org, $validation, $logGroup::VARCHAR, $role::VARCHAR,
-          $kms::VARCHAR, $selectors, $custom, $insight, $created, $updated)`,
+          $kms::VARCHAR, $selectors, $custom, $insight, $created, $updated, $org_id::VARCHAR)`,
         params as never,
       );
     } else {
@@ -345,7 +350,7 @@ export class TrailRepository {
           is_organization_trail = $org, log_file_validation_enabled = $validation,
           cloudwatch_logs_log_group_arn = $logGroup::VARCHAR, cloudwatch_logs_role_arn = $role::VARCHAR,
           kms_key_id = $kms::VARCHAR, selectors = $selectors, has_custom_event_selectors = $custom,
-          has_insight_selectors = $insight, updated_at_ms = $updated
+          has_insight_selectors = $insight, updated_at_ms = $updated, organization_id = $org_id::VARCHAR
          WHERE trail_arn = $arn`,
         params as never,
       );

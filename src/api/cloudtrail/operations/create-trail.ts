@@ -1,14 +1,16 @@
 import { trailConfigShape, validateTags, validateTrailName, type Trail } from '../../../trails/model.js';
+import { requestRegion } from '../../context.js';
 import { requiredString } from '../../params.js';
 import type { Operation } from '../operation.js';
+import { organizationForNewTrail } from './organization-trails.js';
 import { checkCombination, readTrailConfig } from './trail-config.js';
 import { tagsList } from './trail-params.js';
 import { withTrailErrors } from './trail-shape.js';
 
 /**
- * CreateTrail. A new trail does not log until StartLogging (as with the API in AWS).
- * IsOrganizationTrail is stored as given: there are no organisations yet to check the caller's
- * role in or to fan the trail out to.
+ * CreateTrail, in the region the request was signed for. A new trail does not log until
+ * StartLogging (as with the API in AWS). IsOrganizationTrail is accepted from an organisation's
+ * management account only; the trail then records the organisation it covers.
  */
 export const createTrail: Operation = {
   name: 'CreateTrail',
@@ -18,7 +20,8 @@ export const createTrail: Operation = {
       const name = requiredString(input, 'Name');
       validateTrailName(name);
       requiredString(input, 'S3BucketName');
-      const patch = readTrailConfig(input, { region: ctx.region, accountId: caller.accountId });
+      const region = requestRegion(ctx, caller);
+      const patch = readTrailConfig(input, { region, accountId: caller.accountId });
       const tags = tagsList(input, 'TagsList') ?? [];
       validateTags(tags);
       const config = {
@@ -34,10 +37,12 @@ export const createTrail: Operation = {
         logFileValidationEnabled: patch.logFileValidationEnabled ?? false,
       };
       checkCombination(config);
+      const organizationId = config.isOrganizationTrail ? organizationForNewTrail(ctx, caller).id : undefined;
       const trail: Trail = await ctx.trails.create({
         ...config,
+        ...(organizationId !== undefined ? { organizationId } : {}),
         accountId: caller.accountId,
-        homeRegion: ctx.region,
+        homeRegion: region,
         name,
         tags,
       });

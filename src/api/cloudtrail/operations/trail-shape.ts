@@ -1,8 +1,16 @@
-import { TrailConfigError, parseTrailArn, parseTrailRef, type Trail } from '../../../trails/model.js';
+import {
+  TrailConfigError,
+  isVisibleIn,
+  parseTrailArn,
+  parseTrailRef,
+  type Trail,
+  type TrailRef,
+} from '../../../trails/model.js';
 import { TagsLimitError, TrailExistsError, TrailLimitError } from '../../../trails/repository.js';
 import { InvalidEventSelectorsError, SelectorShapeError } from '../../../trails/selectors/types.js';
-import type { AppContext, Caller } from '../../context.js';
+import { requestRegion, type AppContext, type Caller } from '../../context.js';
 import { ApiError } from '../../errors.js';
+import { memberCannotChange, organizationTrailsSeenBy } from './organization-trails.js';
 
 /** Maps the trail module's errors to the AWS exceptions the API answers with; rethrows the rest. */
 export function trailApiError(err: unknown): unknown {
@@ -29,9 +37,11 @@ export function trailNotFound(ref: string, caller: Caller): ApiError {
 }
 
 /**
- * Resolves a `Name` / `TrailName` argument as seen from this server's region. Changes
- * (`homeOnly`) must be made in the trail's home region: a shadow trail answers
- * InvalidHomeRegionException, as in AWS.
+ * Resolves a `Name` / `TrailName` argument as seen from the region the request was signed for:
+ * the caller's own trails first, then (for a member account) its organisation's trails. Changes
+ * (`homeOnly`) are refused on an organisation trail from a member account
+ * (NotOrganizationMasterAccountException) and on a shadow trail (InvalidHomeRegionException), as
+ * in AWS.
  */
 export async function resolveTrail(
   ref: string,
@@ -40,15 +50,26 @@ export async function resolveTrail(
   options: { homeOnly?: boolean } = {},
 ): Promise<Trail> {
   const parsed = withConfigErrors(() => parseTrailRef(ref));
-  const trail = await ctx.trails.find(caller.accountId, ctx.region, parsed);
+  const region = requestRegion(ctx, caller);
+  const trail =
+    (await ctx.trails.find(caller.accountId, region, parsed)) ??
+    findOrganizationTrail(await organizationTrailsSeenBy(ctx, caller), region, parsed);
   if (!trail) throw trailNotFound(ref, caller);
-  if (options.homeOnly && trail.homeRegion !== ctx.region) {
+  if (options.homeOnly && trail.accountId !== caller.accountId) throw memberCannotChange(trail, caller);
+  if (options.homeOnly && trail.homeRegion !== region) {
     throw new ApiError(
       'InvalidHomeRegionException',
-      `The trail ${trail.trailArn} can be changed only in its home region ${trail.homeRegion}; this endpoint serves ${ctx.region}.`,
+      `The trail ${trail.trailArn} can be changed only in its home region ${trail.homeRegion}; this request was made in ${region}.`,
     );
   }
   return trail;
+}
+
+/** The same resolution as TrailRepository.find, over the organisation trails a member sees. */
+function findOrganizationTrail(trails: Trail[], region: string, ref: TrailRef): Trail | undefined {
+  if (ref.kind === 'arn') return trails.find((t) => t.trailArn === ref.arn);
+  const visible = trails.filter((t) => t.name === ref.name && isVisibleIn(t, region));
+  return visible.find((t) => t.homeRegion === region) ?? visible[0];
 }
 
 /** Resolves a tag operation's ResourceId, which must be a trail ARN. */
