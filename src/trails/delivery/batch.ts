@@ -16,6 +16,7 @@ import {
 } from '../../delivery/index.js';
 import type { LoggedEvent } from '../../log/event-log.js';
 import type { Trail } from '../model.js';
+import { coversAccount, coversRegion, deliveryOrganizationId, type OrganizationMembership } from '../event-scope.js';
 import { compileTrailSelectors } from '../selectors/index.js';
 import type { DeliveredFileRow } from './state.js';
 
@@ -29,18 +30,21 @@ export interface CoveredEvent {
 }
 
 /**
- * Which events a trail delivers: its account's (organisation trails too: there is no organisation
- * model yet, so member accounts are not covered), of its home region unless it is multi-region,
- * that its selectors keep.
+ * Which events a trail delivers: those of the accounts and regions it covers (event-scope.ts:
+ * its own account, or every account of its organisation; its home region or every region; global
+ * service events only when it includes them) that its selectors keep.
  */
-export function trailCoverage(trail: Trail): (event: LoggedEvent) => CoveredEvent | undefined {
+export function trailCoverage(
+  trail: Trail,
+  organizations?: OrganizationMembership,
+): (event: LoggedEvent) => CoveredEvent | undefined {
   const matcher = compileTrailSelectors(trail.selectors);
   return (event) => {
-    if (event.accountId !== trail.accountId) return undefined;
+    if (!coversAccount(trail, event.accountId, organizations)) return undefined;
     const record = JSON.parse(event.json) as CloudTrailRecord;
     const region = record.awsRegion;
     if (typeof region !== 'string' || region === '') return undefined;
-    if (!trail.isMultiRegionTrail && region !== trail.homeRegion) return undefined;
+    if (!coversRegion(trail, record)) return undefined;
     if (!matcher.matches(record)) return undefined;
     return { seq: event.seq, accountId: event.accountId, region, json: event.json, eventTime: record.eventTime };
   };
@@ -79,6 +83,7 @@ export async function writeBatch(
     g.push(e);
   }
   const prefix = normalizeKeyPrefix(trail.s3KeyPrefix);
+  const orgId = deliveryOrganizationId(trail);
   const putOptions = trailPutOptions(trail);
   // Groups build side by side: gzip and SHA-256 run on libuv's thread pool, so this uses every core.
   const perGroup = await Promise.all(
@@ -97,7 +102,14 @@ export async function writeBatch(
             firstSeq: group[file.start]!.seq,
             lastSeq: group[file.end - 1]!.seq,
           });
-          const key = logFileKey({ prefix, accountId, region, deliveryTime: deliveryMs, unique });
+          const key = logFileKey({
+            prefix,
+            ...(orgId !== undefined ? { orgId } : {}),
+            accountId,
+            region,
+            deliveryTime: deliveryMs,
+            unique,
+          });
           await sink.put(key, file.body, putOptions);
           return {
             accountId,

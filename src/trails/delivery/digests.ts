@@ -1,6 +1,7 @@
 /**
  * The digests of one trail period (spec §3): one per account and region the trail delivers for
- * (its home account and region always, so an hour without activity still gets its empty digest),
+ * (its home region for each of its accounts always — an organisation trail's member accounts too,
+ * in the organisation's folder — so an hour without activity still gets its empty digest),
  * each listing the period's log files of that account and region, signed with the home region's
  * current key and linked to the previous digest of the same account and region.
  */
@@ -9,6 +10,7 @@ import { normalizeKeyPrefix } from '../../delivery/index.js';
 import { buildDigest } from '../../integrity/digest.js';
 import type { SigningKeyStore } from '../../integrity/key-store.js';
 import { signDigest } from '../../integrity/signer.js';
+import { deliveryOrganizationId, digestAccounts, type OrganizationMembership } from '../event-scope.js';
 import type { Trail } from '../model.js';
 import { trailPutOptions } from './batch.js';
 import type { ChainLink, DeliveredFileRow } from './state.js';
@@ -26,6 +28,7 @@ export async function writeDigests(
   trail: Trail,
   period: DigestPeriod,
   keys: SigningKeyStore,
+  organizations?: OrganizationMembership,
 ): Promise<ChainLink[]> {
   const groups = new Map<string, { accountId: string; region: string; files: DeliveredFileRow[] }>();
   const group = (accountId: string, region: string) => {
@@ -34,18 +37,21 @@ export async function writeDigests(
     if (!g) groups.set(id, (g = { accountId, region, files: [] }));
     return g;
   };
-  group(trail.accountId, trail.homeRegion);
+  // Every account the trail delivers for gets its home-region digest (an organisation trail's members too).
+  for (const accountId of digestAccounts(trail, organizations)) group(accountId, trail.homeRegion);
   for (const link of period.chain) group(link.accountId, link.region);
   for (const f of period.files) group(f.accountId, f.region).files.push(f);
 
   const key = await keys.current(trail.homeRegion);
   const prefix = normalizeKeyPrefix(trail.s3KeyPrefix);
+  const organizationId = deliveryOrganizationId(trail);
   const putOptions = trailPutOptions(trail);
   const links: ChainLink[] = [];
   for (const g of groups.values()) {
     const previous = period.chain.find((l) => l.accountId === g.accountId && l.region === g.region);
     const digest = buildDigest({
       ...(prefix !== '' ? { prefix } : {}),
+      ...(organizationId !== undefined ? { organizationId } : {}),
       accountId: g.accountId,
       sourceRegion: g.region,
       trailName: trail.name,

@@ -21,6 +21,7 @@ import { pino } from 'pino';
 import { DEFAULT_MAX_LOG_FILE_BYTES, openSink, type Sink, type SinkSettings } from '../../delivery/index.js';
 import type { SigningKeyStore } from '../../integrity/key-store.js';
 import type { EventLog } from '../../log/event-log.js';
+import type { OrganizationMembership } from '../event-scope.js';
 import type { Trail } from '../model.js';
 import type { TrailRepository } from '../repository.js';
 import { trailCoverage, writeBatch, type CoveredEvent } from './batch.js';
@@ -53,6 +54,8 @@ export interface DeliverySchedulerOptions {
   retryMaxMs?: number;
   /** Clock, for tests. */
   now?: () => number;
+  /** Organisation memberships: organisation trails cover (and digest for) their organisation's accounts. */
+  organizations?: OrganizationMembership;
 }
 
 export interface DeliveryCounters {
@@ -234,7 +237,7 @@ export class DeliveryScheduler {
       buffered: [],
       bufferedBytes: 0,
       coverageTrail: trail,
-      coverage: trailCoverage(trail),
+      coverage: trailCoverage(trail, this.o.organizations),
       lastFlushMs: this.now(),
       failures: 0,
       nextAttemptMs: 0,
@@ -363,7 +366,7 @@ export class DeliveryScheduler {
       delete live.state.digestEndMs;
     } else live.state.digestStartMs = digestStart;
     live.coverageTrail = trail;
-    live.coverage = trailCoverage(trail);
+    live.coverage = trailCoverage(trail, this.o.organizations);
   }
 
   /** Reads covered events up to `target`; at the size cap the batch is flushed and reading goes on. */
@@ -447,6 +450,7 @@ export class DeliveryScheduler {
       trail,
       { startMs, endMs, files: await this.o.state.pendingFiles(arn), chain: await this.o.state.chain(arn) },
       this.o.signingKeys,
+      this.o.organizations,
     );
     await this.o.state.commitDigests(arn, endMs, links);
     this.stats.digests += links.length;
