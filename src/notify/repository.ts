@@ -66,6 +66,35 @@ export class ChannelRepository {
     return connection;
   }
 
+  /**
+   * Replaces a connection's description, authorization and (when given) signing secret, keeping
+   * its ARN and creation time, so API destinations and rule targets naming it stay valid
+   * (what EventBridge's UpdateConnection does; declarations in the config file use it).
+   */
+  async updateConnection(accountId: string, input: CreateConnectionInput): Promise<Connection> {
+    const c = parseOrThrow(createConnectionSchema, input, `connection for account ${accountId}`);
+    const current = await this.getConnection(accountId, c.name);
+    if (!current) throw new NotifyResourceNotFoundError(`Connection ${c.name} does not exist in account ${accountId}.`);
+    const at = this.now();
+    const { description: _old, ...rest } = current;
+    const connection: Connection = {
+      ...rest,
+      ...(c.description === undefined ? {} : { description: c.description }),
+      authorizationType: c.authorizationType as Connection['authorizationType'],
+      authParameters: c.authParameters,
+      signingSecret: c.signingSecret ?? current.signingSecret,
+      lastModifiedAtMs: at,
+    };
+    await this.db.write((w) =>
+      w.run('UPDATE notify_connections SET config = $config, updated_at = $at WHERE connection_arn = $arn', {
+        config: JSON.stringify(connection),
+        at,
+        arn: current.connectionArn,
+      }),
+    );
+    return connection;
+  }
+
   async getConnection(accountId: string, nameOrArn: string): Promise<Connection | undefined> {
     const rows = await this.select(
       'SELECT config FROM notify_connections WHERE account_id = $a AND (connection_arn = $r OR name = $r)',
@@ -149,6 +178,48 @@ export class ChannelRepository {
         at,
       });
     });
+    return def;
+  }
+
+  /**
+   * Replaces a channel's description and configuration, keeping its ARN and creation time (what
+   * EventBridge's UpdateApiDestination does for webhooks). The kind cannot change: an email or
+   * chat channel's ARN has another form than an API destination's.
+   */
+  async updateChannel(accountId: string, input: CreateChannelInput): Promise<ChannelDefinition> {
+    const c = parseOrThrow(createChannelSchema, input, `notification channel for account ${accountId}`);
+    const current = await this.getChannel(accountId, c.name);
+    if (!current)
+      throw new NotifyResourceNotFoundError(`Notification channel ${c.name} does not exist in account ${accountId}.`);
+    if (current.config.kind !== c.config.kind) {
+      throw new InvalidChannelConfigError(
+        `Invalid notification channel for account ${accountId}: config.kind: channel ${c.name} is a ${current.config.kind} channel and cannot become ${c.config.kind}; delete it first`,
+      );
+    }
+    if (c.config.kind === 'webhook') {
+      const conn = await this.getConnection(accountId, c.config.connectionArn);
+      if (!conn || conn.connectionArn !== c.config.connectionArn) {
+        throw new InvalidChannelConfigError(
+          `Invalid notification channel for account ${accountId}: config.connectionArn: no connection ${c.config.connectionArn} in this account`,
+        );
+      }
+    }
+    const at = this.now();
+    const { description: _old, ...rest } = current;
+    const def: ChannelDefinition = {
+      ...rest,
+      ...(c.description === undefined ? {} : { description: c.description }),
+      config: c.config,
+      lastModifiedAtMs: at,
+    };
+    await this.db.write((w) =>
+      w.run('UPDATE notify_channels SET description = $d, config = $config, updated_at = $at WHERE channel_arn = $arn', {
+        d: c.description ?? null,
+        config: JSON.stringify(c.config),
+        at,
+        arn: current.arn,
+      }),
+    );
     return def;
   }
 

@@ -1,0 +1,151 @@
+/**
+ * Connections, API destinations (CreateConnection / CreateApiDestination request members) and
+ * notification channels (the notify module's own definition) in the config file. Values go
+ * through the notify schemas the EventBridge operations use; an existing resource with another
+ * definition is updated in place, keeping its ARN, so rules and alarms naming it still reach it.
+ */
+import { EVENTS_SERVICE } from '../../api/events/service.js';
+import { int, str } from '../../api/events/members.js';
+import type { Declared } from '../../config/config-file.js';
+import type { ChannelDefinition, CreateChannelInput, CreateConnectionInput } from '../../notify/index.js';
+import { createChannelSchema, createConnectionSchema, parseOrThrow } from '../../notify/config.js';
+import { declarationErrorFrom } from './declaration-error.js';
+import { sameJson } from './same-json.js';
+import { member, type AccountScope, type DeclarationHandler, type Outcome } from './scope.js';
+
+function connectionInput(v: Record<string, unknown>): CreateConnectionInput {
+  return {
+    name: v.Name as string,
+    ...(v.Description !== undefined ? { description: v.Description as string } : {}),
+    authorizationType: v.AuthorizationType as CreateConnectionInput['authorizationType'],
+    authParameters: (v.AuthParameters ?? {}) as CreateConnectionInput['authParameters'],
+    ...(v.SigningSecret !== undefined ? { signingSecret: v.SigningSecret as string } : {}),
+  };
+}
+
+export const connectionDeclarations: DeclarationHandler = {
+  async check(d, scope) {
+    try {
+      parseOrThrow(createConnectionSchema, connectionInput(d.value), `connection for account ${scope.accountId}`);
+    } catch (err) {
+      throw declarationErrorFrom(err, d.path);
+    }
+  },
+  async apply(d, { rt, accountId }) {
+    const notify = rt.detect.notify;
+    const input = connectionInput(d.value);
+    try {
+      const existing = await notify.getConnection(accountId, input.name);
+      if (!existing) {
+        await notify.createConnection(accountId, input);
+        return 'created';
+      }
+      const want = parseOrThrow(createConnectionSchema, input, `connection for account ${accountId}`);
+      const same =
+        existing.description === want.description &&
+        existing.authorizationType === want.authorizationType &&
+        sameJson(existing.authParameters, want.authParameters) &&
+        (want.signingSecret === undefined || want.signingSecret === existing.signingSecret);
+      if (same) return 'unchanged';
+      await notify.updateConnection(accountId, input);
+      return 'updated';
+    } catch (err) {
+      throw declarationErrorFrom(err, d.path);
+    }
+  },
+};
+
+/** CreateApiDestination's members read as the operation reads them, as a webhook channel definition. */
+async function apiDestinationInput(d: Declared, scope: AccountScope): Promise<CreateChannelInput> {
+  const v = d.value;
+  const rate = int(v, 'InvocationRateLimitPerSecond', 1, 300);
+  return {
+    name: str(v, 'Name', true),
+    ...(v.Description !== undefined ? { description: str(v, 'Description') } : {}),
+    config: {
+      kind: 'webhook',
+      connectionArn: String(
+        await scope.refs.arn(str(v, 'ConnectionArn', true), member(d.path, 'ConnectionArn')),
+      ),
+      invocationEndpoint: str(v, 'InvocationEndpoint', true),
+      httpMethod: str(v, 'HttpMethod', true) as 'POST',
+      ...(rate !== undefined ? { invocationRateLimitPerSecond: rate } : {}),
+    },
+  };
+}
+
+async function channelInput(d: Declared, scope: AccountScope): Promise<CreateChannelInput> {
+  const v = d.value as unknown as CreateChannelInput;
+  const config = v.config as unknown;
+  if (typeof config === 'object' && config !== null && (config as { kind?: unknown }).kind === 'webhook') {
+    const c = config as { connectionArn?: unknown };
+    const arn = await scope.refs.arn(c.connectionArn, member(member(d.path, 'config'), 'connectionArn'));
+    return { ...v, config: { ...(config as object), connectionArn: arn } as CreateChannelInput['config'] };
+  }
+  return v;
+}
+
+/** Creates the channel, or updates it when its definition differs; registry entries are dropped on change. */
+async function putChannel(scope: AccountScope, input: CreateChannelInput): Promise<Outcome> {
+  const { rt, accountId } = scope;
+  const notify = rt.detect.notify;
+  const want = parseOrThrow(createChannelSchema, input, `notification channel for account ${accountId}`);
+  const existing: ChannelDefinition | undefined = await notify.getChannel(accountId, want.name);
+  if (!existing) {
+    await notify.createChannel(accountId, input);
+    return 'created';
+  }
+  if (existing.description === want.description && sameJson(existing.config, want.config)) return 'unchanged';
+  await notify.updateChannel(accountId, input);
+  await rt.detect.registry.invalidate(existing.arn);
+  return 'updated';
+}
+
+export const apiDestinationDeclarations: DeclarationHandler = {
+  async check(d, scope) {
+    try {
+      parseOrThrow(
+        createChannelSchema,
+        await apiDestinationInput(d, scope),
+        `API destination for account ${scope.accountId}`,
+      );
+    } catch (err) {
+      throw declarationErrorFrom(err, d.path);
+    }
+  },
+  async apply(d, scope) {
+    try {
+      const input = await apiDestinationInput(d, scope);
+      const existing = await scope.rt.detect.notify.getChannel(scope.accountId, input.name);
+      if (!existing) {
+        // The operation itself, so a destination from the file is one from CreateApiDestination.
+        const op = EVENTS_SERVICE.operations.get('CreateApiDestination')!;
+        const resolved = { ...d.value, ConnectionArn: (input.config as { connectionArn: string }).connectionArn };
+        await op.handle(resolved, { ctx: scope.rt, caller: scope.caller }).catch((err: unknown) => {
+          throw EVENTS_SERVICE.mapError(err) ?? err;
+        });
+        return 'created';
+      }
+      return await putChannel(scope, input);
+    } catch (err) {
+      throw declarationErrorFrom(err, d.path);
+    }
+  },
+};
+
+export const channelDeclarations: DeclarationHandler = {
+  async check(d, scope) {
+    try {
+      parseOrThrow(createChannelSchema, await channelInput(d, scope), `notification channel for account ${scope.accountId}`);
+    } catch (err) {
+      throw declarationErrorFrom(err, d.path);
+    }
+  },
+  async apply(d, scope) {
+    try {
+      return await putChannel(scope, await channelInput(d, scope));
+    } catch (err) {
+      throw declarationErrorFrom(err, d.path);
+    }
+  },
+};
