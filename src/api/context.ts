@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { KeyStore } from '../auth/key-store.js';
-import type { OrganizationLookup } from '../auth/organizations.js';
+import type { OrganizationStore } from '../auth/organizations.js';
 import type { CompiledPolicy } from '../auth/policies.js';
 import type { RequestLimits } from '../auth/throttle.js';
 import type { ChannelStore } from '../ingest/channels.js';
@@ -28,7 +28,7 @@ export interface AppContext {
    * account and seen by its members. Absent where no organisations are opened (then no account
    * is in one, and IsOrganizationTrail answers OrganizationsNotInUseException).
    */
-  organizations?: OrganizationLookup;
+  organizations?: OrganizationStore;
   /** Digest signing keys per region (ListPublicKeys serves their public halves). */
   signingKeys: SigningKeyStore;
   /** Records the service's own API calls as CloudTrail events. */

@@ -8,6 +8,7 @@ import { UsageError } from './usage-error.js';
 import { registerValidateLogsCommand } from './validate-logs.js';
 import { registerCisCommand } from './cis.js';
 import { registerChannelsCommand } from './channels.js';
+import { registerOrgsCommand } from './orgs.js';
 
 function duration(value: string): number {
   const ms = parseDuration(value);
@@ -280,6 +281,7 @@ export function buildCli(): Command {
   registerValidateLogsCommand(program);
   registerCisCommand(program);
   registerChannelsCommand(program);
+  registerOrgsCommand(program);
   return program;
 }
 

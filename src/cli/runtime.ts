@@ -1,5 +1,6 @@
 import { pino, type Logger } from 'pino';
 import { KeyStore } from '../auth/key-store.js';
+import { OrganizationStore } from '../auth/organizations.js';
 import { RequestLimits, type RequestLimitsOptions } from '../auth/throttle.js';
 import { ChannelStore } from '../ingest/channels.js';
 import { Ingestor } from '../ingest/ingestor.js';
@@ -16,6 +17,7 @@ import { openDetect } from './detect.js';
 /** The embedded default, assembled: one DuckDB file holding log, store, keys and channels. */
 export interface EmbeddedRuntime extends AppContext {
   db: EmbeddedDatabase;
+  organizations: OrganizationStore;
   detect: DetectContext;
   close(): Promise<void>;
 }
@@ -46,6 +48,7 @@ export async function openEmbedded(
   const log = await DuckDBEventLog.open(db);
   const store = new DuckDBEventStore(db);
   const keys = await KeyStore.open(db);
+  const organizations = await OrganizationStore.open(db);
   const channels = new ChannelStore(db, options.region);
   const trails = await TrailRepository.open(db);
   const ingestor = new Ingestor(log);
@@ -64,6 +67,7 @@ export async function openEmbedded(
     log,
     store,
     keys,
+    organizations,
     limits: new RequestLimits(options.limits),
     channels,
     trails,

@@ -11,6 +11,7 @@ import {
 } from '../../auth/key-store.js';
 import { MalformedPolicyDocumentError } from '../../auth/policies.js';
 import { registerDetectRoutes } from './detect-routes.js';
+import { registerOrganizationRoutes } from './organization-routes.js';
 
 /** What `opentrail import` sends through the control socket. */
 export interface ControlIngestRequest {
@@ -38,6 +39,7 @@ export async function startControlServer(ctx: AppContext, socketPath: string): P
   });
   // A plugin of its own, so its error handler applies to these routes only.
   await app.register(async (scope) => registerKeyRoutes(scope, ctx));
+  await app.register(async (scope) => registerOrganizationRoutes(scope, ctx));
   app.get('/internal/accounts', async () => ({ accounts: await ctx.keys.listAccounts() }));
   registerDetectRoutes(app, ctx);
   // A socket file left by a killed server would make listen fail; nobody else holds it, because
