@@ -8,8 +8,6 @@ import { DeliveryScheduler, DeliveryStateStore } from '../trails/delivery/index.
 import { bootstrapAdmin } from './bootstrap.js';
 import { openEmbedded } from './runtime.js';
 import { startDetectServices } from './detect-services.js';
-import type { ConfigFile } from '../config/config-file.js';
-import { applyConfigFile } from './serve-config.js';
 
 export interface ServeOptions {
   dataDir: string;
@@ -30,8 +28,6 @@ export interface ServeOptions {
   /** Per-access-key throttling: sustained requests a second, and the burst. */
   keyRatePerSecond?: number;
   keyBurst?: number;
-  /** The config file (--config or <data-dir>/opentrail.json): its declarations are applied before listening. */
-  config?: ConfigFile;
 }
 
 /** Where trail buckets live: `<data-dir>/buckets/<bucket>/`, or the buckets of an S3 service. */
@@ -61,8 +57,6 @@ export async function serve(opts: ServeOptions): Promise<void> {
     },
   });
   const created = await bootstrapAdmin(rt.keys, opts.dataDir);
-  // After the bootstrap: accounts the file declares must not stop the first start's admin key.
-  if (opts.config) await applyConfigFile(rt, opts.config, logger);
   const app = await buildApiServer(rt);
   const control = await startControlServer(rt, join(opts.dataDir, CONTROL_SOCKET));
   const address = await app.listen({ host: opts.host, port: opts.port });
