@@ -5,6 +5,7 @@ import { UnknownPolicyError } from '../auth/key-store.js';
 import { ControlError } from './control-client.js';
 import { DataDirBusyError } from './runtime.js';
 import { UsageError } from './usage-error.js';
+import { ConfigFileError } from '../config/config-file.js';
 import { registerValidateLogsCommand } from './validate-logs.js';
 import { registerCisCommand } from './cis.js';
 import { registerChannelsCommand } from './channels.js';
@@ -42,6 +43,12 @@ export function buildCli(): Command {
     .command('serve')
     .description('run every API (CloudTrail, cloudtrail-data, the JSON API) on one port')
     .addOption(dataDirOption())
+    .addOption(
+      new Option(
+        '--config <file>',
+        'config file (JSON; docs/configuration.md); default <data-dir>/opentrail.json when it exists. Flags given here win over its server settings',
+      ),
+    )
     .addOption(new Option('--port <port>', 'TCP port').argParser(port).default(DEFAULT_PORT))
     .addOption(new Option('--host <addr>', 'address to listen on (loopback by default)').default(DEFAULT_HOST))
     .addOption(regionOption())
@@ -82,23 +89,10 @@ export function buildCli(): Command {
     .addOption(
       new Option('--key-burst <n>', 'requests an access key may make at once').argParser(positiveInt).default(200),
     )
-    .action(async (o) => {
+    .action(async (o, cmd: Command) => {
       const { serve } = await import('./serve.js');
-      await serve({
-        dataDir: o.dataDir,
-        host: o.host,
-        port: o.port,
-        region: o.region,
-        retentionMs: o.retention,
-        pruneIntervalMs: o.pruneInterval,
-        logLevel: o.logLevel,
-        flushIntervalMs: o.flushInterval,
-        digestIntervalMs: o.digestInterval,
-        s3Endpoint: o.s3Endpoint,
-        s3ForcePathStyle: o.s3ForcePathStyle === true,
-        keyRatePerSecond: o.keyRate,
-        keyBurst: o.keyBurst,
-      });
+      const { serveOptionsFrom } = await import('./serve-config.js');
+      await serve(serveOptionsFrom(o, (flag) => cmd.getOptionValueSource(flag) === 'cli'));
     });
 
   program
@@ -294,7 +288,8 @@ export async function main(argv: string[]): Promise<void> {
       err instanceof UsageError ||
       err instanceof DataDirBusyError ||
       err instanceof UnknownPolicyError ||
-      err instanceof ControlError
+      err instanceof ControlError ||
+      err instanceof ConfigFileError
     ) {
       process.stderr.write(`opentrail: ${err.message}\n`);
       process.exitCode = 1;

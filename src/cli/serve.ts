@@ -8,6 +8,8 @@ import { DeliveryScheduler, DeliveryStateStore } from '../trails/delivery/index.
 import { bootstrapAdmin } from './bootstrap.js';
 import { openEmbedded } from './runtime.js';
 import { startDetectServices } from './detect-services.js';
+import type { ConfigFile } from '../config/config-file.js';
+import { applyConfigFile, checkConfigFile } from './serve-config.js';
 
 export interface ServeOptions {
   dataDir: string;
@@ -28,6 +30,8 @@ export interface ServeOptions {
   /** Per-access-key throttling: sustained requests a second, and the burst. */
   keyRatePerSecond?: number;
   keyBurst?: number;
+  /** The config file (--config or <data-dir>/opentrail.json): its declarations are applied before listening. */
+  config?: ConfigFile;
 }
 
 /** Where trail buckets live: `<data-dir>/buckets/<bucket>/`, or the buckets of an S3 service. */
@@ -56,7 +60,11 @@ export async function serve(opts: ServeOptions): Promise<void> {
       ...(opts.keyBurst !== undefined ? { keyBurst: opts.keyBurst } : {}),
     },
   });
+  // A bad config file stops the start before anything is written (the first start's key included).
+  if (opts.config) await checkConfigFile(rt, opts.config);
   const created = await bootstrapAdmin(rt.keys, opts.dataDir);
+  // After the bootstrap: accounts the file declares must not stop the first start's admin key.
+  if (opts.config) await applyConfigFile(rt, opts.config, logger);
   const app = await buildApiServer(rt);
   const control = await startControlServer(rt, join(opts.dataDir, CONTROL_SOCKET));
   const address = await app.listen({ host: opts.host, port: opts.port });

@@ -66,7 +66,10 @@ describe('config file: server settings', () => {
           message: 'expected a duration such as "90d", "12h", "5s", got "90 days"',
         },
         expect.objectContaining({ path: 'server.logLevel', message: expect.stringContaining('info') }),
-        expect.objectContaining({ path: 'server.prot', message: expect.stringMatching(/^unknown key "prot"; expected one of host, port/) }),
+        expect.objectContaining({
+          path: 'server.prot',
+          message: expect.stringMatching(/^unknown key "prot"; expected one of host, port/),
+        }),
       ]),
     );
     expect(problems).toHaveLength(4);

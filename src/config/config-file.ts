@@ -80,7 +80,10 @@ export function readConfigFile(file: string): ConfigFile {
 const duration = z.string().transform((s, ctx) => {
   const ms = parseDuration(s);
   if (ms === undefined) {
-    ctx.addIssue({ code: 'custom', message: `expected a duration such as "90d", "12h", "5s", got ${JSON.stringify(s)}` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a duration such as "90d", "12h", "5s", got ${JSON.stringify(s)}`,
+    });
     return z.NEVER;
   }
   return ms;

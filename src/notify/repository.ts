@@ -213,12 +213,15 @@ export class ChannelRepository {
       lastModifiedAtMs: at,
     };
     await this.db.write((w) =>
-      w.run('UPDATE notify_channels SET description = $d, config = $config, updated_at = $at WHERE channel_arn = $arn', {
-        d: c.description ?? null,
-        config: JSON.stringify(c.config),
-        at,
-        arn: current.arn,
-      }),
+      w.run(
+        'UPDATE notify_channels SET description = $d, config = $config, updated_at = $at WHERE channel_arn = $arn',
+        {
+          d: c.description ?? null,
+          config: JSON.stringify(c.config),
+          at,
+          arn: current.arn,
+        },
+      ),
     );
     return def;
   }

@@ -14,11 +14,7 @@ import type { KeyProblem } from '../../config/json-keys.js';
 import type { EmbeddedRuntime } from '../runtime.js';
 import { declarationErrorFrom } from './declaration-error.js';
 import { alarmDeclarations, metricFilterDeclarations } from './monitor-declarations.js';
-import {
-  apiDestinationDeclarations,
-  channelDeclarations,
-  connectionDeclarations,
-} from './notify-declarations.js';
+import { apiDestinationDeclarations, channelDeclarations, connectionDeclarations } from './notify-declarations.js';
 import { placeholderRefs, storedRefs } from './refs.js';
 import { ruleDeclarations } from './rule-declarations.js';
 import { configCaller, type AccountScope, type DeclarationHandler, type Outcome } from './scope.js';

@@ -64,9 +64,7 @@ async function apiDestinationInput(d: Declared, scope: AccountScope): Promise<Cr
     ...(v.Description !== undefined ? { description: str(v, 'Description') } : {}),
     config: {
       kind: 'webhook',
-      connectionArn: String(
-        await scope.refs.arn(str(v, 'ConnectionArn', true), member(d.path, 'ConnectionArn')),
-      ),
+      connectionArn: String(await scope.refs.arn(str(v, 'ConnectionArn', true), member(d.path, 'ConnectionArn'))),
       invocationEndpoint: str(v, 'InvocationEndpoint', true),
       httpMethod: str(v, 'HttpMethod', true) as 'POST',
       ...(rate !== undefined ? { invocationRateLimitPerSecond: rate } : {}),
@@ -136,7 +134,11 @@ export const apiDestinationDeclarations: DeclarationHandler = {
 export const channelDeclarations: DeclarationHandler = {
   async check(d, scope) {
     try {
-      parseOrThrow(createChannelSchema, await channelInput(d, scope), `notification channel for account ${scope.accountId}`);
+      parseOrThrow(
+        createChannelSchema,
+        await channelInput(d, scope),
+        `notification channel for account ${scope.accountId}`,
+      );
     } catch (err) {
       throw declarationErrorFrom(err, d.path);
     }

@@ -45,7 +45,10 @@ async function checked(d: Declared, scope: AccountScope): Promise<CheckedRule> {
     const listPath = member(d.path, 'Targets');
     if (!Array.isArray(rawTargets)) throw new DeclarationError(listPath, 'expected a list of PutTargets entries');
     if (rawTargets.length > MAX_TARGETS_PER_RULE) {
-      throw new DeclarationError(listPath, `a rule has at most ${MAX_TARGETS_PER_RULE} targets, got ${rawTargets.length}`);
+      throw new DeclarationError(
+        listPath,
+        `a rule has at most ${MAX_TARGETS_PER_RULE} targets, got ${rawTargets.length}`,
+      );
     }
     for (const [i, raw] of rawTargets.entries()) {
       const path = `${listPath}[${i}]`;
@@ -80,7 +83,11 @@ export const ruleDeclarations: DeclarationHandler = {
     const existing = rules.listRules(scope.accountId).find((r) => r.name === c.name);
     let changed = false;
     try {
-      const want = { eventPattern: c.input.EventPattern, state: checkState(c.input.State), description: c.input.Description };
+      const want = {
+        eventPattern: c.input.EventPattern,
+        state: checkState(c.input.State),
+        description: c.input.Description,
+      };
       const same =
         existing &&
         sameJson(
