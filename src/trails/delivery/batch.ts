@@ -14,10 +14,11 @@ import {
   type PutOptions,
   type Sink,
 } from '../../delivery/index.js';
-import type { LoggedEvent } from '../../log/event-log.js';
+import type { RawLoggedEvent } from '../../log/event-log.js';
 import type { Trail } from '../model.js';
 import { coversAccount, coversRegion, deliveryOrganizationId, type OrganizationMembership } from '../event-scope.js';
 import { compileTrailSelectors } from '../selectors/index.js';
+import { columnMatcher } from './column-match.js';
 import type { DeliveredFileRow } from './state.js';
 
 /** An event a trail covers, with what the file it goes into needs. */
@@ -25,8 +26,10 @@ export interface CoveredEvent {
   seq: number;
   accountId: string;
   region: string;
-  json: string;
-  eventTime: string;
+  /** The record as stored (its UTF-8 bytes, or the string), copied into the file unchanged. */
+  json: string | Uint8Array;
+  /** The record's eventTime: epoch ms, or the string. */
+  eventTime: string | number;
 }
 
 /**
@@ -37,16 +40,19 @@ export interface CoveredEvent {
 export function trailCoverage(
   trail: Trail,
   organizations?: OrganizationMembership,
-): (event: LoggedEvent) => CoveredEvent | undefined {
+): (event: RawLoggedEvent) => CoveredEvent | undefined {
   const matcher = compileTrailSelectors(trail.selectors);
+  // Decided on the log's columns where they suffice (column-match.ts), else on the parsed record.
+  const onColumns = columnMatcher(trail.selectors);
   return (event) => {
     if (!coversAccount(trail, event.accountId, organizations)) return undefined;
-    const record = JSON.parse(event.json) as CloudTrailRecord;
+    const record = onColumns?.(event) ?? (JSON.parse(event.record.toString('utf8')) as CloudTrailRecord);
     const region = record.awsRegion;
     if (typeof region !== 'string' || region === '') return undefined;
     if (!coversRegion(trail, record)) return undefined;
     if (!matcher.matches(record)) return undefined;
-    return { seq: event.seq, accountId: event.accountId, region, json: event.json, eventTime: record.eventTime };
+    // The stored bytes go into the file as they are.
+    return { seq: event.seq, accountId: event.accountId, region, json: event.record, eventTime: event.eventTimeMs };
   };
 }
 

@@ -372,7 +372,7 @@ export class DeliveryScheduler {
   /** Reads covered events up to `target`; at the size cap the batch is flushed and reading goes on. */
   private async readInto(live: LiveTrail, target: number, options: { flushAtCap: boolean }): Promise<void> {
     while (live.readUpTo < target) {
-      const events = await this.o.log.read(live.readUpTo, Math.min(READ_CHUNK, target - live.readUpTo));
+      const events = await this.o.log.readBatch(live.readUpTo, Math.min(READ_CHUNK, target - live.readUpTo));
       // Everything up to target is committed: no event left below it (pruned, or seqs not taken) means none will come.
       if (events.length === 0 || events[0]!.seq > target) {
         live.readUpTo = target;
