@@ -1,5 +1,6 @@
 import { ApiError } from '../../errors.js';
 import { optionalString } from '../../params.js';
+import { requestRegion } from '../../context.js';
 import type { Operation } from '../operation.js';
 
 /** Latest time a request may name (year 9999, as LookupEvents accepts). */
@@ -28,11 +29,13 @@ function timestamp(input: Record<string, unknown>, field: string): number | unde
 export const listPublicKeys: Operation = {
   name: 'ListPublicKeys',
   readOnly: true,
-  async handle(input, { ctx }) {
+  async handle(input, { ctx, caller }) {
+    // The keys of the region the request is signed for: digests are signed with their trail's home region's key.
+    const region = requestRegion(ctx, caller);
     const token = optionalString(input, 'NextToken');
     if (token !== undefined) throw new ApiError('InvalidTokenException', 'The NextToken is not valid.');
     // The current key is created on first use, so a fresh server lists one (as AWS always does).
-    await ctx.signingKeys.current(ctx.region);
+    await ctx.signingKeys.current(region);
     const now = Date.now();
     const start = timestamp(input, 'StartTime');
     const end = timestamp(input, 'EndTime');
@@ -41,7 +44,7 @@ export const listPublicKeys: Operation = {
     if (startMs > endMs) {
       throw new ApiError('InvalidTimeRangeException', 'The start time of the time range is after its end time.');
     }
-    const keys = await ctx.signingKeys.listPublicKeys(ctx.region, startMs, endMs);
+    const keys = await ctx.signingKeys.listPublicKeys(region, startMs, endMs);
     return {
       PublicKeyList: keys.map((k) => ({
         Value: k.Value,
