@@ -5,9 +5,10 @@
  * does not name stay, and bad declarations are refused with their JSON paths before anything
  * is written.
  */
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { removeDir, tempDir } from '../../../test/helpers/embedded.js';
-import { ConfigFileError, parseConfigFile, type ConfigFile } from '../../config/config-file.js';
+import { ConfigFileError, parseConfigFile, readConfigFile, type ConfigFile } from '../../config/config-file.js';
 import { builtInLogGroupName } from '../../monitor/log-groups.js';
 import { openEmbedded, type EmbeddedRuntime } from '../runtime.js';
 import { applyDeclarations } from './apply-declarations.js';
@@ -294,5 +295,16 @@ describe('applying declarations', () => {
     expect(missingChannel.message).toBe(
       `${FILE}: accounts[0].rules[0].Targets[0].Arn: no API destination named "nowhere" in account ${ACCOUNT}`,
     );
+  });
+});
+
+describe('examples/opentrail.json', () => {
+  it('is a valid file whose declarations apply, and re-apply unchanged', async () => {
+    const example = readConfigFile(join(import.meta.dirname, '../../../examples/opentrail.json'));
+    const first = await applyDeclarations(rt, example);
+    expect(first.map((a) => a.outcome)).toEqual(Array(7).fill('created'));
+    expect(rt.detect.rules.describeRule(ACCOUNT, 'cloudtrail-stopped').state).toBe('ENABLED');
+    const again = await applyDeclarations(rt, example);
+    expect(again.map((a) => a.outcome)).toEqual(Array(7).fill('unchanged'));
   });
 });
