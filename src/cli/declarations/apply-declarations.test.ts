@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- audit records are read as loose JSON */
 /**
  * Applying config-file declarations to a real embedded runtime (DuckDB in a temporary data
  * directory): everything is created through the API operations, a second apply with the same
@@ -159,6 +160,30 @@ describe('applying declarations', () => {
         RetryPolicy: { MaximumRetryAttempts: 3 },
       },
     ]);
+  });
+
+  it('records each change as the API call it stands for, by the opentrail-config principal; secrets hidden', async () => {
+    await applyDeclarations(rt, config(fullDoc()));
+    const records = (await rt.log.read(0, 100)).map((e) => JSON.parse(e.json) as Record<string, any>);
+    expect(records.map((r) => `${r.eventSource} ${r.eventName}`)).toEqual([
+      'events.amazonaws.com CreateConnection',
+      'events.amazonaws.com CreateApiDestination',
+      'cloudtrail.amazonaws.com CreateTrail',
+      'cloudtrail.amazonaws.com PutEventSelectors',
+      'cloudtrail.amazonaws.com StartLogging',
+      'logs.amazonaws.com PutMetricFilter',
+      'monitoring.amazonaws.com PutMetricAlarm',
+      'events.amazonaws.com PutRule',
+      'events.amazonaws.com PutTargets',
+    ]);
+    for (const r of records) {
+      expect(r.recipientAccountId).toBe(ACCOUNT);
+      expect(r.userIdentity).toMatchObject({ userName: 'opentrail-config', accessKeyId: 'opentrail-config-file' });
+    }
+    expect(JSON.stringify(records)).not.toContain('a-signing-secret-of-some-length');
+    // A second apply with the same file makes no calls, so records none.
+    await applyDeclarations(rt, config(fullDoc()));
+    expect(await rt.log.read(0, 100)).toHaveLength(records.length);
   });
 
   it('applying the same file again changes nothing', async () => {

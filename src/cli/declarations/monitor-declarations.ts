@@ -12,6 +12,7 @@ import type { AlarmDefinition, PutMetricAlarmInput } from '../../monitor/alarms.
 import { validatePutMetricAlarm } from '../../monitor/alarms.js';
 import { cloudWatchFilterEngine } from '../../monitor/filter-engine.js';
 import { validatePutMetricFilter, type PutMetricFilterInput } from '../../monitor/metric-filters.js';
+import { audited } from './audit.js';
 import { declarationErrorFrom } from './declaration-error.js';
 import { resolveArnList } from './refs.js';
 import { sameJson } from './same-json.js';
@@ -23,11 +24,13 @@ async function runOperation(
   input: Record<string, unknown>,
   scope: AccountScope,
 ): Promise<void> {
-  try {
-    await service.operations.get(name)!.handle(input, { ctx: scope.rt, caller: scope.caller });
-  } catch (err) {
-    throw service.mapError(err) ?? err;
-  }
+  await audited(scope, service.eventSource, name, input, async () => {
+    try {
+      return await service.operations.get(name)!.handle(input, { ctx: scope.rt, caller: scope.caller });
+    } catch (err) {
+      throw service.mapError(err) ?? err;
+    }
+  });
 }
 
 export const metricFilterDeclarations: DeclarationHandler = {

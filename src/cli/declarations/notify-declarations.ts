@@ -9,9 +9,10 @@ import { int, str } from '../../api/events/members.js';
 import type { Declared } from '../../config/config-file.js';
 import type { ChannelDefinition, CreateChannelInput, CreateConnectionInput } from '../../notify/index.js';
 import { createChannelSchema, createConnectionSchema, parseOrThrow } from '../../notify/config.js';
+import { audited } from './audit.js';
 import { declarationErrorFrom } from './declaration-error.js';
 import { sameJson } from './same-json.js';
-import { member, type AccountScope, type DeclarationHandler, type Outcome } from './scope.js';
+import { member, type AccountScope, type DeclarationHandler } from './scope.js';
 
 function connectionInput(v: Record<string, unknown>): CreateConnectionInput {
   return {
@@ -31,13 +32,23 @@ export const connectionDeclarations: DeclarationHandler = {
       throw declarationErrorFrom(err, d.path);
     }
   },
-  async apply(d, { rt, accountId }) {
+  async apply(d, scope) {
+    const { rt, accountId } = scope;
     const notify = rt.detect.notify;
     const input = connectionInput(d.value);
     try {
       const existing = await notify.getConnection(accountId, input.name);
+      // Credentials never reach the audit record: the name and the kind of authorization only.
+      const request = {
+        Name: input.name,
+        ...(input.description !== undefined ? { Description: input.description } : {}),
+        AuthorizationType: input.authorizationType,
+      };
       if (!existing) {
-        await notify.createConnection(accountId, input);
+        await audited(scope, 'events.amazonaws.com', 'CreateConnection', request, async () => {
+          const c = await notify.createConnection(accountId, input);
+          return { ConnectionArn: c.connectionArn, ConnectionState: c.connectionState };
+        });
         return 'created';
       }
       const want = parseOrThrow(createConnectionSchema, input, `connection for account ${accountId}`);
@@ -47,7 +58,10 @@ export const connectionDeclarations: DeclarationHandler = {
         sameJson(existing.authParameters, want.authParameters) &&
         (want.signingSecret === undefined || want.signingSecret === existing.signingSecret);
       if (same) return 'unchanged';
-      await notify.updateConnection(accountId, input);
+      await audited(scope, 'events.amazonaws.com', 'UpdateConnection', request, async () => {
+        const c = await notify.updateConnection(accountId, input);
+        return { ConnectionArn: c.connectionArn, ConnectionState: c.connectionState };
+      });
       return 'updated';
     } catch (err) {
       throw declarationErrorFrom(err, d.path);
@@ -83,20 +97,22 @@ async function channelInput(d: Declared, scope: AccountScope): Promise<CreateCha
   return v;
 }
 
-/** Creates the channel, or updates it when its definition differs; registry entries are dropped on change. */
-async function putChannel(scope: AccountScope, input: CreateChannelInput): Promise<Outcome> {
-  const { rt, accountId } = scope;
-  const notify = rt.detect.notify;
-  const want = parseOrThrow(createChannelSchema, input, `notification channel for account ${accountId}`);
-  const existing: ChannelDefinition | undefined = await notify.getChannel(accountId, want.name);
-  if (!existing) {
-    await notify.createChannel(accountId, input);
-    return 'created';
-  }
-  if (existing.description === want.description && sameJson(existing.config, want.config)) return 'unchanged';
-  await notify.updateChannel(accountId, input);
-  await rt.detect.registry.invalidate(existing.arn);
-  return 'updated';
+/** Whether the channel is missing, stored as `input` says, or stored otherwise (then it is returned). */
+async function channelState(
+  scope: AccountScope,
+  input: CreateChannelInput,
+): Promise<{ state: 'missing' } | { state: 'same' } | { state: 'different'; existing: ChannelDefinition }> {
+  const want = parseOrThrow(createChannelSchema, input, `notification channel for account ${scope.accountId}`);
+  const existing = await scope.rt.detect.notify.getChannel(scope.accountId, want.name);
+  if (!existing) return { state: 'missing' };
+  if (existing.description === want.description && sameJson(existing.config, want.config)) return { state: 'same' };
+  return { state: 'different', existing };
+}
+
+/** Updates a channel in place; the registry drops what it opened for the old definition. */
+async function updateChannel(scope: AccountScope, input: CreateChannelInput, arn: string): Promise<void> {
+  await scope.rt.detect.notify.updateChannel(scope.accountId, input);
+  await scope.rt.detect.registry.invalidate(arn);
 }
 
 export const apiDestinationDeclarations: DeclarationHandler = {
@@ -114,17 +130,25 @@ export const apiDestinationDeclarations: DeclarationHandler = {
   async apply(d, scope) {
     try {
       const input = await apiDestinationInput(d, scope);
-      const existing = await scope.rt.detect.notify.getChannel(scope.accountId, input.name);
-      if (!existing) {
+      const resolved = { ...d.value, ConnectionArn: (input.config as { connectionArn: string }).connectionArn };
+      const current = await channelState(scope, input);
+      if (current.state === 'same') return 'unchanged';
+      if (current.state === 'missing') {
         // The operation itself, so a destination from the file is one from CreateApiDestination.
         const op = EVENTS_SERVICE.operations.get('CreateApiDestination')!;
-        const resolved = { ...d.value, ConnectionArn: (input.config as { connectionArn: string }).connectionArn };
-        await op.handle(resolved, { ctx: scope.rt, caller: scope.caller }).catch((err: unknown) => {
-          throw EVENTS_SERVICE.mapError(err) ?? err;
-        });
+        await audited(scope, 'events.amazonaws.com', 'CreateApiDestination', resolved, () =>
+          op.handle(resolved, { ctx: scope.rt, caller: scope.caller }).catch((err: unknown) => {
+            throw EVENTS_SERVICE.mapError(err) ?? err;
+          }),
+        );
         return 'created';
       }
-      return await putChannel(scope, input);
+      const arn = current.existing.arn;
+      await audited(scope, 'events.amazonaws.com', 'UpdateApiDestination', resolved, async () => {
+        await updateChannel(scope, input, arn);
+        return { ApiDestinationArn: arn, ApiDestinationState: 'ACTIVE' };
+      });
+      return 'updated';
     } catch (err) {
       throw declarationErrorFrom(err, d.path);
     }
@@ -145,7 +169,16 @@ export const channelDeclarations: DeclarationHandler = {
   },
   async apply(d, scope) {
     try {
-      return await putChannel(scope, await channelInput(d, scope));
+      // Ours, with no AWS operation to record it as (like `opentrail channels create`).
+      const input = await channelInput(d, scope);
+      const current = await channelState(scope, input);
+      if (current.state === 'same') return 'unchanged';
+      if (current.state === 'missing') {
+        await scope.rt.detect.notify.createChannel(scope.accountId, input);
+        return 'created';
+      }
+      await updateChannel(scope, input, current.existing.arn);
+      return 'updated';
     } catch (err) {
       throw declarationErrorFrom(err, d.path);
     }

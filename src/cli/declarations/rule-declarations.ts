@@ -9,6 +9,7 @@ import { EVENTS_SERVICE } from '../../api/events/service.js';
 import type { Declared } from '../../config/config-file.js';
 import { checkEventPattern, checkRuleName, checkState, checkTarget, type Target } from '../../rules/index.js';
 import { checkEventBus, MAX_TARGETS_PER_RULE, targetProblem } from '../../rules/model.js';
+import { audited } from './audit.js';
 import { DeclarationError, declarationErrorFrom } from './declaration-error.js';
 import { sameJson } from './same-json.js';
 import { member, type AccountScope, type DeclarationHandler } from './scope.js';
@@ -66,11 +67,13 @@ async function checked(d: Declared, scope: AccountScope): Promise<CheckedRule> {
 }
 
 async function run(op: string, input: Record<string, unknown>, scope: AccountScope): Promise<Record<string, unknown>> {
-  try {
-    return await EVENTS_SERVICE.operations.get(op)!.handle(input, { ctx: scope.rt, caller: scope.caller });
-  } catch (err) {
-    throw EVENTS_SERVICE.mapError(err) ?? err;
-  }
+  return audited(scope, EVENTS_SERVICE.eventSource, op, input, async () => {
+    try {
+      return await EVENTS_SERVICE.operations.get(op)!.handle(input, { ctx: scope.rt, caller: scope.caller });
+    } catch (err) {
+      throw EVENTS_SERVICE.mapError(err) ?? err;
+    }
+  });
 }
 
 export const ruleDeclarations: DeclarationHandler = {

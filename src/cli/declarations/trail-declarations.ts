@@ -15,6 +15,7 @@ import type { Declared } from '../../config/config-file.js';
 import { validateTags, validateTrailName, type TrailConfig } from '../../trails/model.js';
 import type { TrailConfigPatch } from '../../trails/repository.js';
 import { parseAdvancedEventSelectors, parseEventSelectors, type TrailSelectors } from '../../trails/selectors/index.js';
+import { audited } from './audit.js';
 import { DeclarationError, declarationErrorFrom } from './declaration-error.js';
 import { sameJson } from './same-json.js';
 import { member, type AccountScope, type DeclarationHandler } from './scope.js';
@@ -124,7 +125,9 @@ async function checked(d: Declared, scope: AccountScope): Promise<{ name: string
 }
 
 async function run(op: string, input: Record<string, unknown>, scope: AccountScope): Promise<void> {
-  await CLOUDTRAIL_OPERATIONS.get(op)!.handle(input, { ctx: scope.rt, caller: scope.caller });
+  await audited(scope, 'cloudtrail.amazonaws.com', op, input, () =>
+    CLOUDTRAIL_OPERATIONS.get(op)!.handle(input, { ctx: scope.rt, caller: scope.caller }),
+  );
 }
 
 export const trailDeclarations: DeclarationHandler = {
