@@ -1,3 +1,4 @@
+import type { EventSummary } from '../event/summary.js';
 import type { CloudTrailRecord } from '../event/types.js';
 
 /** What an implementation can do, declared instead of "is this DuckDB?" checks (DESIGN §3). */
@@ -38,8 +39,11 @@ export interface LookupQuery {
 
 export interface StoredEvent {
   seq: number;
-  record: CloudTrailRecord;
+  /** The parsed record; a store may parse it only when it is first read. */
+  readonly record: CloudTrailRecord;
   json: string;
+  /** What event history shows of it, when the store has that at hand without parsing `json`. */
+  summary?: EventSummary;
 }
 
 export interface LookupPage {

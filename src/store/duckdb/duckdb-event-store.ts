@@ -4,10 +4,10 @@ import type { CloudTrailRecord } from '../../event/types.js';
 import type { EventStore, LookupPage, LookupQuery, StoreStats, StoredEvent } from '../event-store.js';
 import type { EmbeddedDatabase } from './database.js';
 import type { DuckDBEventLog } from '../../log/duckdb/duckdb-event-log.js';
-import type { RecordLocation } from '../../log/duckdb/record-segments.js';
-import { matchesLookup } from '../lookup-match.js';
+import type { EventSummary } from '../../event/summary.js';
 import { MAX_INDEXED_SEQ, type IndexedEvent, type LookupIndex } from './lookup-index.js';
 import { fillLookupIndex } from './lookup-index-fill.js';
+import { pageCheckers } from './page-checkers.js';
 
 /** The column each lookup attribute filters, and how. */
 const ATTRIBUTE_FILTERS: Record<LookupQuery['attributes'][number]['key'], (param: string) => string> = {
@@ -52,8 +52,8 @@ interface Row {
   seq: number;
   timeMs: number;
   json: string;
-  /** The parsed record, when the row was checked in JavaScript. */
-  record?: CloudTrailRecord;
+  /** What event history shows of it, when the row was checked in a page-check thread. */
+  summary?: EventSummary;
 }
 
 interface Filter {
@@ -130,7 +130,12 @@ export class DuckDBEventStore implements EventStore {
   private prunedBefore: number | undefined;
   private log: DuckDBEventLog | undefined;
 
-  constructor(private readonly db: EmbeddedDatabase) {}
+  /** The log's record segments (`<data-dir>/records`, see RecordSegments), read by the page checkers. */
+  private readonly segmentsDir: string;
+
+  constructor(private readonly db: EmbeddedDatabase) {
+    this.segmentsDir = join(dirname(db.path), 'records');
+  }
 
   /**
    * Fills the lookup index from the table and keeps it current through the log's commits.
@@ -159,6 +164,8 @@ export class DuckDBEventStore implements EventStore {
     if (this.prunedBefore !== undefined) index.pruneBefore(this.prunedBefore);
     this.index = index;
     this.log = log;
+    // Lookups go through the index from now on; their page-check threads load meanwhile.
+    pageCheckers.warm();
   }
 
   async lookup(q: LookupQuery): Promise<LookupPage> {
@@ -200,7 +207,7 @@ export class DuckDBEventStore implements EventStore {
       if (seq === undefined || q.attributes.some((a) => a.key === 'EventId' && a.value !== byId.value)) {
         return { events: [] };
       }
-      const [row] = await this.candidates(q, filter, [seq], 2, index, log);
+      const [row] = await this.candidates(q, filter, [seq], 2, index);
       const after =
         !from || row === undefined || row.timeMs < from.timeMs || (row.timeMs === from.timeMs && row.seq < from.seq);
       return this.pageOf(row && after ? [row] : [], q.limit);
@@ -235,7 +242,7 @@ export class DuckDBEventStore implements EventStore {
         from: position,
       });
       if (candidates.seqs.length === 0) break;
-      rows.push(...(await this.candidates(q, filter, candidates.seqs, want - rows.length, index, log)));
+      rows.push(...(await this.candidates(q, filter, candidates.seqs, want - rows.length, index)));
       if (rows.length >= want || candidates.seqs.length < batch || !candidates.last) break;
       // Continue after the oldest candidate of this round (also when retention removed some).
       position = candidates.last;
@@ -245,8 +252,9 @@ export class DuckDBEventStore implements EventStore {
 
   /**
    * The candidates (newest first) that really answer the query, at most `limit`. Their records
-   * come from the log's segment files and are checked in JavaScript with the SQL filters'
-   * meaning (matchesLookup); rows written before segments existed are read and checked by SQL.
+   * are read from the log's segment files, parsed and checked with the SQL filters' meaning
+   * (matchesLookup) by the page-check threads, off the event loop; rows written before segments
+   * existed are read and checked by SQL.
    */
   private async candidates(
     q: LookupQuery,
@@ -254,23 +262,23 @@ export class DuckDBEventStore implements EventStore {
     seqs: number[],
     limit: number,
     index: LookupIndex,
-    log: DuckDBEventLog,
   ): Promise<Row[]> {
-    const locations = seqs.map((seq) => index.locationOf(seq));
-    if (locations.some((l) => l === undefined)) {
-      return this.select(filter.where, { ...filter.params, limit }, seqs);
+    const specs = new Float64Array(seqs.length * 3);
+    for (let i = 0; i < seqs.length; i++) {
+      const loc = index.locationOf(seqs[i]!);
+      if (!loc) return this.select(filter.where, { ...filter.params, limit }, seqs);
+      specs[i * 3] = loc.segment;
+      specs[i * 3 + 1] = loc.offset;
+      specs[i * 3 + 2] = loc.length;
     }
-    const records = await log.readRecords(locations as RecordLocation[]);
-    const rows: Row[] = [];
-    for (let i = 0; i < records.length && rows.length < limit; i++) {
-      const json = records[i]!;
-      const record = JSON.parse(json) as CloudTrailRecord;
-      const timeMs = Date.parse(record.eventTime);
-      // Retention deletes rows, not segment bytes: an event older than the last cut is gone.
-      if (this.prunedBefore !== undefined && timeMs < this.prunedBefore) continue;
-      if (matchesLookup(record, timeMs, q)) rows.push({ seq: seqs[i]!, timeMs, json, record });
-    }
-    return rows;
+    const hits = await pageCheckers.check({
+      dir: this.segmentsDir,
+      specs,
+      query: q,
+      prunedBefore: this.prunedBefore ?? null,
+      limit,
+    });
+    return hits.map((h) => ({ seq: seqs[h.index]!, timeMs: h.timeMs, json: h.json, summary: h.summary }));
   }
 
   /**
@@ -299,7 +307,7 @@ export class DuckDBEventStore implements EventStore {
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
-      events: page.map((r) => (r.record ? { seq: r.seq, json: r.json, record: r.record } : toStored(r.seq, r.json))),
+      events: page.map((r) => (r.summary ? lazyStored(r.seq, r.json, r.summary) : toStored(r.seq, r.json))),
       ...(more && last ? { cursor: encodeCursor({ timeMs: last.timeMs, seq: last.seq }) } : {}),
     };
   }
@@ -344,7 +352,7 @@ export class DuckDBEventStore implements EventStore {
   async stats(): Promise<StoreStats> {
     let bytesOnDisk = 0;
     // The database, its WAL and the log's record segments (see RecordSegments).
-    const segments = join(dirname(this.db.path), 'records');
+    const segments = this.segmentsDir;
     const files = [
       this.db.path,
       this.db.path + '.wal',
@@ -363,4 +371,17 @@ export class DuckDBEventStore implements EventStore {
 
 function toStored(seq: number, json: string): StoredEvent {
   return { seq, json, record: JSON.parse(json) as CloudTrailRecord };
+}
+
+/** An event whose record is parsed only if someone reads it (LookupEvents needs the summary only). */
+function lazyStored(seq: number, json: string, summary: EventSummary): StoredEvent {
+  let record: CloudTrailRecord | undefined;
+  return {
+    seq,
+    json,
+    summary,
+    get record() {
+      return (record ??= JSON.parse(json) as CloudTrailRecord);
+    },
+  };
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { lookupAttributesOf, usernameOf } from '../../../event/attributes.js';
+import { summaryOf } from '../../../event/summary.js';
 import {
   LOOKUP_ATTRIBUTE_KEYS,
   type LookupAttributeKey,
@@ -190,31 +190,21 @@ export function decodeNextToken(token: string, paramsDigest: string): string {
 // Response shape
 // ---------------------------------------------------------------------------------------------
 
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}
-
+/** One Events[] item. The store may hand over its summary; otherwise it comes from the record. */
 function toEvent(e: StoredEvent): Record<string, unknown> {
-  const r = e.record;
+  const s = e.summary ?? summaryOf(e.record);
   const out: Record<string, unknown> = {};
-  const set = (name: string, v: unknown) => {
-    if (v !== undefined && v !== null) out[name] = v;
-  };
-  set('EventId', str(r.eventID));
-  const attrs = lookupAttributesOf(r);
-  set('EventName', attrs.eventName);
-  set('ReadOnly', typeof r.readOnly === 'boolean' ? String(r.readOnly) : str(r.readOnly));
-  set('AccessKeyId', str(r.userIdentity?.accessKeyId));
-  const ms = Date.parse(r.eventTime);
-  set('EventTime', Number.isFinite(ms) ? ms / 1000 : undefined);
-  set('EventSource', attrs.eventSource);
-  set('Username', usernameOf(r) ?? undefined);
-  out.Resources = (Array.isArray(r.resources) ? r.resources : []).map((res) => {
+  if (s.eventId !== undefined) out.EventId = s.eventId;
+  if (s.eventName !== undefined) out.EventName = s.eventName;
+  if (s.readOnly !== undefined) out.ReadOnly = s.readOnly;
+  if (s.accessKeyId !== undefined) out.AccessKeyId = s.accessKeyId;
+  if (s.eventTimeMs !== undefined) out.EventTime = s.eventTimeMs / 1000;
+  if (s.eventSource !== undefined) out.EventSource = s.eventSource;
+  if (s.username !== undefined) out.Username = s.username;
+  out.Resources = s.resources.map((res) => {
     const o: Record<string, string> = {};
-    const type = str(res?.type);
-    const arn = str(res?.ARN);
-    if (type !== undefined) o.ResourceType = type;
-    if (arn !== undefined) o.ResourceName = arn;
+    if (res.type !== undefined) o.ResourceType = res.type;
+    if (res.arn !== undefined) o.ResourceName = res.arn;
     return o;
   });
   out.CloudTrailEvent = e.json;

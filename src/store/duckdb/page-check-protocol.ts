@@ -1,0 +1,35 @@
+import { join } from 'node:path';
+import type { EventSummary } from '../../event/summary.js';
+import type { LookupQuery } from '../event-store.js';
+
+/** What the main thread asks a page-check thread (page-check-worker.ts). */
+export interface CheckRequest {
+  id: number;
+  /** The log's segment directory (`<data-dir>/records`). */
+  dir: string;
+  /** [segment, offset, length] of each candidate, newest first. */
+  specs: Float64Array;
+  query: LookupQuery;
+  /** The last retention cut-off (eventTime, ms), or null. */
+  prunedBefore: number | null;
+  /** Stop after this many records that answer the query. */
+  limit: number;
+}
+
+export interface CheckedRecord {
+  /** Position of the candidate in the request. */
+  index: number;
+  timeMs: number;
+  json: string;
+  summary: EventSummary;
+}
+
+export type CheckReply = { id: number; hits: CheckedRecord[] } | { id: number; error: string };
+
+/**
+ * A segment file of the embedded log, named as src/log/duckdb/record-segments.ts names them
+ * (`00000001.records`); the store's tests read through a real log, so a rename breaks them.
+ */
+export function segmentPath(dir: string, segment: number): string {
+  return join(dir, `${String(segment).padStart(8, '0')}.records`);
+}

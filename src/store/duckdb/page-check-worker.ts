@@ -1,0 +1,69 @@
+/**
+ * The program of a page-check thread (see page-checkers.ts): reads a page's candidate records
+ * from the log's segment files, parses each one, keeps those that really answer the lookup
+ * (matchesLookup, the SQL filters' meaning) and are not older than the last retention cut-off,
+ * and answers with their JSON text, eventTime and summary — never the parsed record, which
+ * would cost the main thread as much to receive as to parse.
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+import { parentPort } from 'node:worker_threads';
+import type { CloudTrailRecord } from '../../event/types.js';
+import { summaryOf } from '../../event/summary.js';
+import type { LookupQuery } from '../event-store.js';
+import { matchesLookup } from '../lookup-match.js';
+import { segmentPath, type CheckReply, type CheckRequest, type CheckedRecord } from './page-check-protocol.js';
+
+/** Open segment files by path; a bounded number, the oldest closed first. */
+const MAX_OPEN_FILES = 256;
+const files = new Map<string, number>();
+
+function fdOf(path: string): number {
+  let fd = files.get(path);
+  if (fd !== undefined) return fd;
+  if (files.size >= MAX_OPEN_FILES) {
+    const [oldest, old] = files.entries().next().value as [string, number];
+    files.delete(oldest);
+    closeSync(old);
+  }
+  fd = openSync(path, 'r');
+  files.set(path, fd);
+  return fd;
+}
+
+function readRecord(path: string, offset: number, length: number): string {
+  const buf = Buffer.allocUnsafe(length);
+  const fd = fdOf(path);
+  let got = 0;
+  while (got < length) {
+    const n = readSync(fd, buf, got, length - got, offset + got);
+    if (n === 0) throw new Error(`${path} ends before offset ${offset + length}`);
+    got += n;
+  }
+  return buf.toString('utf8');
+}
+
+function check(m: CheckRequest): CheckedRecord[] {
+  const q = m.query as LookupQuery;
+  const hits: CheckedRecord[] = [];
+  const n = m.specs.length / 3;
+  for (let i = 0; i < n && hits.length < m.limit; i++) {
+    const path = segmentPath(m.dir, m.specs[i * 3]!);
+    const json = readRecord(path, m.specs[i * 3 + 1]!, m.specs[i * 3 + 2]!);
+    const record = JSON.parse(json) as CloudTrailRecord;
+    const timeMs = Date.parse(record.eventTime);
+    // Retention deletes rows, not segment bytes: an event older than the last cut is gone.
+    if (m.prunedBefore !== null && timeMs < m.prunedBefore) continue;
+    if (matchesLookup(record, timeMs, q)) hits.push({ index: i, timeMs, json, summary: summaryOf(record) });
+  }
+  return hits;
+}
+
+parentPort!.on('message', (m: CheckRequest) => {
+  let reply: CheckReply;
+  try {
+    reply = { id: m.id, hits: check(m) };
+  } catch (err) {
+    reply = { id: m.id, error: err instanceof Error ? err.message : String(err) };
+  }
+  parentPort!.postMessage(reply);
+});
