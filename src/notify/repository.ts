@@ -193,7 +193,7 @@ export class ChannelRepository {
       throw new NotifyResourceNotFoundError(`Notification channel ${c.name} does not exist in account ${accountId}.`);
     if (current.config.kind !== c.config.kind) {
       throw new InvalidChannelConfigError(
-        `Invalid notification channel for account ${accountId}: config.kind: channel ${c.name} is a ${current.config.kind} channel and cannot become ${c.config.kind}; delete it first`,
+        `Invalid notification channel for account ${accountId}: config.kind: channel ${c.name} is of kind ${current.config.kind} and cannot become ${c.config.kind}; delete it first`,
       );
     }
     if (c.config.kind === 'webhook') {

@@ -248,6 +248,38 @@ describe('applying declarations', () => {
     expect((await rt.trails.status(trail.trailArn)).isLogging).toBe(false);
   });
 
+  it('a changed connection keeps its ARN; a channel cannot change kind', async () => {
+    await applyDeclarations(rt, config(fullDoc()));
+    const d = rt.detect;
+    const before = (await d.notify.getConnection(ACCOUNT, 'hook-connection'))!;
+    const doc = fullDoc();
+    const account = doc.accounts[0] as Record<string, Record<string, unknown>[]>;
+    account.connections![0] = {
+      Name: 'hook-connection',
+      AuthorizationType: 'API_KEY',
+      AuthParameters: { ApiKeyAuthParameters: { ApiKeyName: 'x-api-key', ApiKeyValue: 'k-123' } },
+      SigningSecret: 'another-signing-secret-0123',
+    };
+    const applied = await applyDeclarations(rt, config(doc));
+    expect(applied[0]).toMatchObject({ kind: 'connections', outcome: 'updated' });
+    const after = (await d.notify.getConnection(ACCOUNT, 'hook-connection'))!;
+    expect(after).toMatchObject({
+      connectionArn: before.connectionArn,
+      createdAtMs: before.createdAtMs,
+      authorizationType: 'API_KEY',
+      signingSecret: 'another-signing-secret-0123',
+    });
+
+    account.channels![0]!.config = { kind: 'chat', webhookUrl: 'http://127.0.0.1:9/chat' };
+    const err = await refusal(doc);
+    expect(err.problems).toEqual([
+      {
+        path: 'accounts[0].channels[0]',
+        message: expect.stringContaining('channel security-mail is of kind email and cannot become chat'),
+      },
+    ]);
+  });
+
   it('leaves resources the file does not name alone, and targets of a declared rule it does not name', async () => {
     await applyDeclarations(rt, config(fullDoc()));
     const d = rt.detect;
