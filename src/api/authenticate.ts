@@ -7,9 +7,10 @@ import { ApiError, type ErrorCode } from './errors.js';
 
 /**
  * Services whose SigV4 scope this server accepts; `opentrail` is our own JSON API; `events`,
- * `logs` and `monitoring` are EventBridge, CloudWatch Logs and CloudWatch (rules and alarms).
+ * `logs` and `monitoring` are EventBridge, CloudWatch Logs and CloudWatch (rules and alarms);
+ * `organizations` is AWS Organizations' read operations.
  */
-const SERVICES = ['cloudtrail', 'cloudtrail-data', 'opentrail', 'events', 'logs', 'monitoring'];
+const SERVICES = ['cloudtrail', 'cloudtrail-data', 'opentrail', 'events', 'logs', 'monitoring', 'organizations'];
 
 /** AWS's wording for a throttled call, whatever the cause. */
 export const MSG_RATE_EXCEEDED = 'Rate exceeded';

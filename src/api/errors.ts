@@ -71,6 +71,14 @@ export const ERROR_CATALOGUE = {
     status: 400,
     description: 'IsOrganizationTrail from an account that is in no organisation.',
   },
+  AWSOrganizationsNotInUseException: {
+    status: 400,
+    description: 'Organizations: the account is in no organisation.',
+  },
+  InvalidInputException: {
+    status: 400,
+    description: 'Organizations: a parameter (MaxResults, NextToken) is not valid.',
+  },
   NotOrganizationMasterAccountException: {
     status: 400,
     description: 'An organisation trail created or changed by an account other than the management account.',

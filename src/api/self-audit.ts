@@ -25,7 +25,8 @@ export interface AuditedCall {
     | 'cloudtrail-data.amazonaws.com'
     | 'events.amazonaws.com'
     | 'logs.amazonaws.com'
-    | 'monitoring.amazonaws.com';
+    | 'monitoring.amazonaws.com'
+    | 'organizations.amazonaws.com';
   eventName: string;
   readOnly: boolean;
   identity: AuditIdentity;

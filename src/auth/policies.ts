@@ -212,6 +212,8 @@ const READ_ACTIONS = [
   'opentrail:Get*',
   'opentrail:List*',
   'opentrail:Lookup*',
+  'organizations:Describe*',
+  'organizations:List*',
 ];
 
 /** Writing events, and nothing else. */
