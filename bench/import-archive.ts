@@ -62,7 +62,7 @@ export interface ImportRun {
   bytesPerEvent: number;
 }
 
-export async function runImport(archiveDir: string): Promise<ImportRun> {
+export async function runImport(archiveDir: string, options: { workers?: number } = {}): Promise<ImportRun> {
   const dataDir = tempDir('ot-bench-');
   try {
     const rt = await openEmbedded(dataDir, { region: 'us-east-1' });
@@ -70,13 +70,11 @@ export async function runImport(archiveDir: string): Promise<ImportRun> {
     const t0 = performance.now();
     const summary = await importArchives(
       [archiveDir],
-      (records) =>
-        rt.ingestor.ingest(records, {
-          accountId: ACCOUNT,
-          region: 'us-east-1',
-          profile: 'archive',
-          enforceRecipient: false,
-        }),
+      {
+        ingestor: rt.ingestor,
+        context: { accountId: ACCOUNT, region: 'us-east-1', profile: 'archive', enforceRecipient: false },
+        ...(options.workers ? { workers: options.workers } : {}),
+      },
       { defaultAccountId: ACCOUNT },
     );
     const seconds = (performance.now() - t0) / 1000;

@@ -1,5 +1,10 @@
 import cliProgress from 'cli-progress';
-import { importArchives, type ImportSink, type ImportSummary } from '../ingest/import-archives.js';
+import {
+  importArchives,
+  type ImportSink,
+  type ImportSummary,
+  type LocalImportTarget,
+} from '../ingest/import-archives.js';
 import type { IngestResult } from '../ingest/ingestor.js';
 import { ControlClient } from './control-client.js';
 import { openEmbedded, type EmbeddedRuntime } from './runtime.js';
@@ -13,6 +18,8 @@ export interface ImportCommandOptions {
   s3Endpoint?: string;
   s3ForcePathStyle?: boolean;
   batchSize?: number;
+  /** Decode/normalise threads when this process holds the log (default: one per core but the first). */
+  workers?: number;
   json: boolean;
   progress: boolean;
 }
@@ -29,7 +36,7 @@ async function defaultAccount(opts: ImportCommandOptions, accounts: () => Promis
 export async function runImport(paths: string[], opts: ImportCommandOptions): Promise<number> {
   const client = await ControlClient.connect(opts.dataDir);
   let rt: EmbeddedRuntime | undefined;
-  let sink: ImportSink;
+  let sink: ImportSink | LocalImportTarget;
   let accountId: string;
   if (client) {
     accountId = await defaultAccount(
@@ -45,8 +52,11 @@ export async function runImport(paths: string[], opts: ImportCommandOptions): Pr
     rt = local;
     accountId = await defaultAccount(opts, () => local.keys.listAccounts());
     await local.keys.ensureAccount(accountId);
-    sink = (records) =>
-      local.ingestor.ingest(records, { accountId, region: opts.region, profile: 'archive', enforceRecipient: false });
+    sink = {
+      ingestor: local.ingestor,
+      context: { accountId, region: opts.region, profile: 'archive', enforceRecipient: false },
+      ...(opts.workers ? { workers: opts.workers } : {}),
+    };
   }
 
   const showBar = opts.progress && process.stderr.isTTY;

@@ -108,6 +108,12 @@ export function buildCli(): Command {
     )
     .option('--s3-force-path-style', 'path-style S3 addressing')
     .addOption(new Option('--batch-size <n>', 'events per append').argParser(positiveInt))
+    .addOption(
+      new Option(
+        '--workers <n>',
+        'threads that decode and validate files (default: one per core but the first)',
+      ).argParser(positiveInt),
+    )
     .option('--json', 'print the summary as JSON', false)
     .option('--no-progress', 'no progress bar')
     .action(async (paths: string[], o) => {
@@ -119,6 +125,7 @@ export function buildCli(): Command {
         s3Endpoint: o.s3Endpoint,
         s3ForcePathStyle: o.s3ForcePathStyle,
         batchSize: o.batchSize,
+        workers: o.workers,
         json: o.json,
         progress: o.progress,
       });

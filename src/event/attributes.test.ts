@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lookupAttributesOf, usernameOf } from './attributes.js';
+import { lookupAttributesOf, lookupViewOf, usernameOf } from './attributes.js';
 import type { CloudTrailRecord, UserIdentity } from './types.js';
 
 // The team's shared fixtures live beside the repository, on every machine and in CI.
@@ -154,5 +154,38 @@ describe('lookupAttributesOf', () => {
     expect(a.resourceNames).toEqual(['arn:a']);
     expect(a.accessKeyId).toBeNull();
     expect(a.readOnly).toBe(true);
+  });
+});
+
+describe('lookupViewOf', () => {
+  const DOCS = resolve(import.meta.dirname, '../../../shared/fixtures/aws-docs-cloudtrail-examples/records.json');
+  const fixtureRecords = [
+    ...readdirSync(STRATUS_DIR)
+      .filter((f) => f.endsWith('.json'))
+      .flatMap((f) => JSON.parse(readFileSync(join(STRATUS_DIR, f), 'utf8')) as CloudTrailRecord[]),
+    ...(JSON.parse(readFileSync(DOCS, 'utf8')) as { record: CloudTrailRecord }[]).map((d) => d.record),
+  ];
+
+  it('keeps what the lookup attributes of every fixture record come from', () => {
+    expect(fixtureRecords.length).toBeGreaterThan(300);
+    for (const r of fixtureRecords) {
+      expect(lookupAttributesOf(lookupViewOf(r)), String(r.eventID)).toEqual(lookupAttributesOf(r));
+    }
+  });
+
+  it('keeps insight names, resources, the session issuer and odd members as they are', () => {
+    const r = rec(
+      { type: 'AssumedRole', principalId: 'AROA1:s', sessionContext: { sessionIssuer: { userName: 'Issuer' } } },
+      {
+        insightDetails: { eventName: 'PutObject', eventSource: 's3.amazonaws.com', state: 'Start' },
+        resources: [{ ARN: null, type: 'AWS::IAM::Role', accountId: '1' }] as unknown as CloudTrailRecord['resources'],
+        readOnly: false,
+      },
+    );
+    const view = lookupViewOf(r);
+    expect(lookupAttributesOf(view)).toEqual(lookupAttributesOf(r));
+    expect(view.insightDetails).toEqual({ eventName: 'PutObject', eventSource: 's3.amazonaws.com' });
+    expect(view.resources).toEqual([{ ARN: null, type: 'AWS::IAM::Role' }]);
+    expect(lookupAttributesOf(view).username).toBe('Issuer');
   });
 });

@@ -61,3 +61,50 @@ export function lookupAttributesOf(record: CloudTrailRecord): LookupAttributes {
     resourceNames,
   };
 }
+
+/**
+ * The part of a record its lookup attributes are derived from, plus the members every record
+ * has: `lookupAttributesOf(lookupViewOf(r))` equals `lookupAttributesOf(r)`. Records normalised
+ * in a worker thread cross to the log's thread as their JSON and this view, because copying the
+ * whole parsed record between threads costs as much as parsing it again.
+ */
+export function lookupViewOf(record: CloudTrailRecord): CloudTrailRecord {
+  const view: CloudTrailRecord = {
+    eventVersion: record.eventVersion,
+    eventTime: record.eventTime,
+    awsRegion: record.awsRegion,
+    eventID: record.eventID,
+    eventType: record.eventType,
+    recipientAccountId: record.recipientAccountId,
+    eventCategory: record.eventCategory,
+  };
+  if (record.eventName !== undefined) view.eventName = record.eventName;
+  if (record.eventSource !== undefined) view.eventSource = record.eventSource;
+  if (record.readOnly !== undefined) view.readOnly = record.readOnly;
+  const ui = record.userIdentity;
+  if (ui) {
+    const issuer = ui.sessionContext?.sessionIssuer;
+    view.userIdentity = {
+      type: ui.type,
+      ...(ui.userName !== undefined ? { userName: ui.userName } : {}),
+      ...(ui.arn !== undefined ? { arn: ui.arn } : {}),
+      ...(ui.principalId !== undefined ? { principalId: ui.principalId } : {}),
+      ...(ui.accessKeyId !== undefined ? { accessKeyId: ui.accessKeyId } : {}),
+      ...(issuer?.userName !== undefined ? { sessionContext: { sessionIssuer: { userName: issuer.userName } } } : {}),
+    };
+  }
+  if (Array.isArray(record.resources)) {
+    view.resources = record.resources.map((r) => ({
+      ...(r.type !== undefined ? { type: r.type } : {}),
+      ...(r.ARN !== undefined ? { ARN: r.ARN } : {}),
+    }));
+  }
+  const insight = record.insightDetails as { eventName?: unknown; eventSource?: unknown } | undefined;
+  if (insight) {
+    view.insightDetails = {
+      ...(insight.eventName !== undefined ? { eventName: insight.eventName } : {}),
+      ...(insight.eventSource !== undefined ? { eventSource: insight.eventSource } : {}),
+    };
+  }
+  return view;
+}

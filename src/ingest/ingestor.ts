@@ -41,8 +41,13 @@ export class Ingestor {
     return this.finish(valid, positions, results, receivedAtMs);
   }
 
-  /** Appends events that were normalised elsewhere (e.g. by a PutAuditEvents mapping). */
-  async appendNormalized(events: NormalizedEvent[], receivedAtMs: number): Promise<IngestResult[]> {
+  /**
+   * Appends events that were normalised elsewhere (a PutAuditEvents mapping, the import's worker
+   * threads); `rejected` counts the records of the same call that normalisation refused there.
+   */
+  async appendNormalized(events: NormalizedEvent[], receivedAtMs: number, rejected = 0): Promise<IngestResult[]> {
+    this.stats.received += rejected;
+    this.stats.rejected += rejected;
     return this.finish(
       events,
       events.map((_, i) => i),

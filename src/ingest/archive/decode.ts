@@ -32,10 +32,12 @@ import { locateJsonSyntaxError, NOT_FOUND, skipJsonString, skipJsonValue, skipWh
 
 export type RecordsFormat = 'records-envelope' | 'array' | 'lookup-events' | 'ndjson';
 
-export type DecodeResult =
-  | { kind: 'records'; records: unknown[]; format: RecordsFormat }
-  | { kind: 'digest' }
-  | { kind: 'error'; message: string };
+/**
+ * `R` is what one record becomes: the raw parsed value here; a decoder that does more per record
+ * (the import workers validate and serialise each one) returns its own record type.
+ */
+export type DecodeResult<R = unknown> =
+  { kind: 'records'; records: R[]; format: RecordsFormat } | { kind: 'digest' } | { kind: 'error'; message: string };
 
 export interface DecodeOptions {
   /** Read as one JSON record per line without trying the whole text first (`.jsonl`, `.ndjson`). */

@@ -28,6 +28,7 @@ export {
   planArchives,
   readArchiveFile,
   readArchives,
+  type ArchiveDecoder,
   type ArchiveItem,
   type ArchivePlan,
   type ArchiveTally,

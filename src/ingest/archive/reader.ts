@@ -17,7 +17,7 @@
  * For a progress bar, `planArchives` walks / lists everything first and returns the entries with
  * their sizes; pass the plan to `readArchives` instead of the paths to read exactly those files.
  */
-import { decodeArchiveFileAsync, type DecodeOptions, type RecordsFormat } from './decode.js';
+import { decodeArchiveFileAsync, type DecodeOptions, type DecodeResult, type RecordsFormat } from './decode.js';
 import { describeOtherReason } from './layout.js';
 import { describeIoError, expandSources, type ArchiveFile, type SourceEntry, type SourceOptions } from './sources.js';
 
@@ -30,12 +30,23 @@ export type SkipReason = 'digest' | 'not-a-log-file';
  */
 export type FailureStage = 'list' | 'read' | 'decode';
 
-export type ArchiveItem =
-  | { type: 'records'; file: ArchiveFile; records: unknown[]; format: RecordsFormat }
+/** `R`: what the decoder made of each record (raw parsed values by default). */
+export type ArchiveItem<R = unknown> =
+  | { type: 'records'; file: ArchiveFile; records: R[]; format: RecordsFormat }
   | { type: 'skipped'; file: ArchiveFile; reason: SkipReason; detail: string }
   | { type: 'failed'; file: ArchiveFile; stage: FailureStage; message: string };
 
-export interface ReadOptions extends SourceOptions {
+/**
+ * Turns one file's bytes into records: by default `decodeArchiveFileAsync` on this thread; the
+ * import passes one that decodes and normalises in worker threads. Must resolve with a
+ * `DecodeResult` for every input (a rejection is reported as that file's decode failure).
+ */
+export type ArchiveDecoder<R> = (bytes: Buffer, file: ArchiveFile, options: DecodeOptions) => Promise<DecodeResult<R>>;
+
+const decodeOnThisThread: ArchiveDecoder<unknown> = (bytes, file, options) =>
+  decodeArchiveFileAsync(bytes, { ...options, ndjson: file.ndjson });
+
+export interface ReadOptions<R = unknown> extends SourceOptions {
   /**
    * Files being read or decoded, or decoded and waiting, including the one handed to the
    * consumer next (default 4, at least 1).
@@ -52,6 +63,8 @@ export interface ReadOptions extends SourceOptions {
   maxBytesInFlight?: number;
   /** Passed to the decoder (testing the large-document path). */
   decode?: Pick<DecodeOptions, 'wholeParseLimit' | 'batchBytes'>;
+  /** Replaces the decoder; give it whenever `R` is not `unknown`. */
+  decoder?: ArchiveDecoder<R>;
 }
 
 export interface ArchivePlan {
@@ -106,7 +119,11 @@ function standIn(location: string, message: string): ArchiveFile {
 }
 
 /** Read and decode one file. Never rejects. */
-export async function readArchiveFile(file: ArchiveFile, options: DecodeOptions = {}): Promise<ArchiveItem> {
+export async function readArchiveFile<R = unknown>(
+  file: ArchiveFile,
+  options: DecodeOptions = {},
+  decoder: ArchiveDecoder<R> = decodeOnThisThread as ArchiveDecoder<R>,
+): Promise<ArchiveItem<R>> {
   if (file.kind === 'digest') return { type: 'skipped', file, reason: 'digest', detail: 'CloudTrail digest file' };
   if (file.kind === 'other') {
     const detail = file.otherReason !== undefined ? describeOtherReason(file.otherReason) : 'not a log file';
@@ -119,7 +136,7 @@ export async function readArchiveFile(file: ArchiveFile, options: DecodeOptions 
     return { type: 'failed', file, stage: 'read', message: `cannot read: ${describeIoError(error)}; file skipped` };
   }
   try {
-    const result = await decodeArchiveFileAsync(buf, { ...options, ndjson: file.ndjson });
+    const result = await decoder(buf, file, options);
     switch (result.kind) {
       case 'records':
         return { type: 'records', file, records: result.records, format: result.format };
@@ -140,8 +157,8 @@ export async function readArchiveFile(file: ArchiveFile, options: DecodeOptions 
   }
 }
 
-interface Pending {
-  item: Promise<ArchiveItem>;
+interface Pending<R> {
+  item: Promise<ArchiveItem<R>>;
   bytes: number;
   reads: boolean;
 }
@@ -150,10 +167,11 @@ interface Pending {
  * Read every archive file under the sources (paths / `s3://` URLs, or a plan from
  * `planArchives`), yielding one item per file in source order.
  */
-export async function* readArchives(
+export async function* readArchives<R = unknown>(
   sources: readonly string[] | ArchivePlan,
-  options: ReadOptions = {},
-): AsyncGenerator<ArchiveItem, void, undefined> {
+  options: ReadOptions<R> = {},
+): AsyncGenerator<ArchiveItem<R>, void, undefined> {
+  const decoder = options.decoder ?? (decodeOnThisThread as ArchiveDecoder<R>);
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY));
   const maxBytes = Math.max(0, options.maxBytesInFlight ?? DEFAULT_MAX_BYTES_IN_FLIGHT);
   const decodeOptions: DecodeOptions = { ...options.decode };
@@ -161,7 +179,7 @@ export async function* readArchives(
     ? planEntries(sources)
     : expandSources(sources, options);
 
-  const queue: Pending[] = [];
+  const queue: Pending<R>[] = [];
   let reading = 0;
   let bytesInFlight = 0;
   let held: SourceEntry | undefined; // pulled, but waiting for room
@@ -180,7 +198,7 @@ export async function* readArchives(
         entry = next.value;
       }
       if (entry.type === 'error') {
-        const item: ArchiveItem = {
+        const item: ArchiveItem<R> = {
           type: 'failed',
           file: standIn(entry.location, entry.message),
           stage: 'list',
@@ -191,7 +209,7 @@ export async function* readArchives(
       }
       const { file } = entry;
       if (!needsReading(file)) {
-        queue.push({ item: readArchiveFile(file), bytes: 0, reads: false });
+        queue.push({ item: readArchiveFile(file, {}, decoder), bytes: 0, reads: false });
         continue;
       }
       const bytes = file.size ?? 0;
@@ -201,7 +219,7 @@ export async function* readArchives(
       }
       reading++;
       bytesInFlight += bytes;
-      queue.push({ item: readArchiveFile(file, decodeOptions), bytes, reads: true });
+      queue.push({ item: readArchiveFile(file, decodeOptions, decoder), bytes, reads: true });
     }
   };
 
@@ -255,7 +273,7 @@ export function createTally(): ArchiveTally {
   };
 }
 
-export function addToTally(tally: ArchiveTally, item: ArchiveItem): void {
+export function addToTally<R>(tally: ArchiveTally, item: ArchiveItem<R>): void {
   switch (item.type) {
     case 'records':
       tally.filesRead++;
