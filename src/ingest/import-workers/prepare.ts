@@ -1,4 +1,3 @@
-import { isAscii } from 'node:buffer';
 import { lookupViewOf } from '../../event/attributes.js';
 import { normalizeRecord, type NormalizeContext, type NormalizeResult } from '../../event/normalize.js';
 import type { CloudTrailRecord, EventError } from '../../event/types.js';
