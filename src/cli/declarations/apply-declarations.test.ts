@@ -274,7 +274,7 @@ describe('applying declarations', () => {
     const err = await refusal(doc);
     expect(err.problems).toEqual([
       {
-        path: 'accounts[0].channels[0]',
+        path: 'accounts[0].channels[0].config.kind',
         message: expect.stringContaining('channel security-mail is of kind email and cannot become chat'),
       },
     ]);
@@ -301,15 +301,15 @@ describe('applying declarations', () => {
     account.channels![0]!.config = { kind: 'email', from: 'a@b.c', to: [], smtp: { host: 'h' } };
     const err = await refusal(doc);
     expect(err.problems.map((p) => p.path)).toEqual([
-      'accounts[0].channels[0]',
-      'accounts[0].alarms[0]',
+      'accounts[0].channels[0].config.to',
+      'accounts[0].alarms[0].ComparisonOperator',
       'accounts[0].rules[1].EventPattern',
-      'accounts[0].rules[2].Targets[0]',
+      'accounts[0].rules[2].Targets[0].Id',
     ]);
     expect(err.problems[0]!.message).toMatch(/config\.to: .*1/);
     expect(err.problems[1]!.message).toMatch(/comparisonOperator|ComparisonOperator/);
     expect(err.problems[2]!.message).toMatch(/^InvalidEventPatternException: /);
-    expect(err.message).toMatch(/^test-opentrail\.json: 4 problems:\n {2}accounts\[0\]\.channels\[0\]: /);
+    expect(err.message).toMatch(/^test-opentrail\.json: 4 problems:\n {2}accounts\[0\]\.channels\[0\]\.config\.to: /);
     // Nothing was written: not even the account.
     expect(await rt.keys.listAccounts()).not.toContain(ACCOUNT);
     expect(rt.detect.rules.listRules(ACCOUNT)).toEqual([]);

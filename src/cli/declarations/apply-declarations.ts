@@ -61,7 +61,7 @@ export async function checkDeclarations(rt: EmbeddedRuntime, config: ConfigFile)
         try {
           await HANDLERS[kind].check(d, scope);
         } catch (err) {
-          const e = declarationErrorFrom(err, d.path);
+          const e = declarationErrorFrom(err, d.path, d.value);
           problems.push({ path: e.path, message: e.message });
         }
       }
@@ -88,7 +88,7 @@ export async function applyDeclarations(rt: EmbeddedRuntime, config: ConfigFile)
         try {
           outcome = await HANDLERS[kind].apply(d, scope);
         } catch (err) {
-          const e = declarationErrorFrom(err, d.path);
+          const e = declarationErrorFrom(err, d.path, d.value);
           throw new ConfigFileError(config.file, [{ path: e.path, message: e.message }]);
         }
         applied.push({ accountId: account.accountId, kind, path: d.path, name: nameOf(kind, d.value), outcome });

@@ -38,7 +38,7 @@ export const metricFilterDeclarations: DeclarationHandler = {
     try {
       validatePutMetricFilter(d.value as unknown as PutMetricFilterInput, cloudWatchFilterEngine);
     } catch (err) {
-      throw declarationErrorFrom(err, d.path);
+      throw declarationErrorFrom(err, d.path, d.value);
     }
   },
   async apply(d, scope) {
@@ -59,7 +59,7 @@ export const metricFilterDeclarations: DeclarationHandler = {
       await runOperation(LOGS_SERVICE, 'PutMetricFilter', d.value, scope);
       return existing ? 'updated' : 'created';
     } catch (err) {
-      throw declarationErrorFrom(err, d.path);
+      throw declarationErrorFrom(err, d.path, d.value);
     }
   },
 };
@@ -106,7 +106,7 @@ export const alarmDeclarations: DeclarationHandler = {
     try {
       validatePutMetricAlarm(input as unknown as PutMetricAlarmInput);
     } catch (err) {
-      throw declarationErrorFrom(err, d.path);
+      throw declarationErrorFrom(err, d.path, d.value);
     }
   },
   async apply(d, scope) {
@@ -118,7 +118,7 @@ export const alarmDeclarations: DeclarationHandler = {
       await runOperation(MONITORING_SERVICE, 'PutMetricAlarm', input, scope);
       return existing ? 'updated' : 'created';
     } catch (err) {
-      throw declarationErrorFrom(err, d.path);
+      throw declarationErrorFrom(err, d.path, d.value);
     }
   },
 };

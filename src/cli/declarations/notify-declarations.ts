@@ -29,7 +29,7 @@ export const connectionDeclarations: DeclarationHandler = {
     try {
       parseOrThrow(createConnectionSchema, connectionInput(d.value), `connection for account ${scope.accountId}`);
     } catch (err) {
-      throw declarationErrorFrom(err, d.path);
+      throw declarationErrorFrom(err, d.path, d.value);
     }
   },
   async apply(d, scope) {
@@ -64,7 +64,7 @@ export const connectionDeclarations: DeclarationHandler = {
       });
       return 'updated';
     } catch (err) {
-      throw declarationErrorFrom(err, d.path);
+      throw declarationErrorFrom(err, d.path, d.value);
     }
   },
 };
@@ -124,7 +124,7 @@ export const apiDestinationDeclarations: DeclarationHandler = {
         `API destination for account ${scope.accountId}`,
       );
     } catch (err) {
-      throw declarationErrorFrom(err, d.path);
+      throw declarationErrorFrom(err, d.path, d.value);
     }
   },
   async apply(d, scope) {
@@ -150,7 +150,7 @@ export const apiDestinationDeclarations: DeclarationHandler = {
       });
       return 'updated';
     } catch (err) {
-      throw declarationErrorFrom(err, d.path);
+      throw declarationErrorFrom(err, d.path, d.value);
     }
   },
 };
@@ -164,7 +164,7 @@ export const channelDeclarations: DeclarationHandler = {
         `notification channel for account ${scope.accountId}`,
       );
     } catch (err) {
-      throw declarationErrorFrom(err, d.path);
+      throw declarationErrorFrom(err, d.path, d.value);
     }
   },
   async apply(d, scope) {
@@ -180,7 +180,7 @@ export const channelDeclarations: DeclarationHandler = {
       await updateChannel(scope, input, current.existing.arn);
       return 'updated';
     } catch (err) {
-      throw declarationErrorFrom(err, d.path);
+      throw declarationErrorFrom(err, d.path, d.value);
     }
   },
 };

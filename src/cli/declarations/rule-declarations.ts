@@ -57,7 +57,14 @@ async function checked(d: Declared, scope: AccountScope): Promise<CheckedRule> {
         typeof raw === 'object' && raw !== null
           ? { ...raw, Arn: await scope.refs.arn((raw as { Arn?: unknown }).Arn, member(path, 'Arn')) }
           : raw;
-      const target = guard(path, () => checkTarget(withArn, i));
+      let target: Target;
+      try {
+        target = checkTarget(withArn, i);
+      } catch (err) {
+        // AWS's wording names the member within PutTargets (`targets.1.member.id`): read it against the rule.
+        const e = declarationErrorFrom(err, d.path, d.value);
+        throw e.path === d.path ? new DeclarationError(path, e.message) : e;
+      }
       const problem = targetProblem(target, scope.accountId);
       if (problem) throw new DeclarationError(member(path, 'Arn'), `${problem.ErrorCode}: ${problem.ErrorMessage}`);
       targets.push({ target, path });
@@ -102,7 +109,7 @@ export const ruleDeclarations: DeclarationHandler = {
         changed = true;
       }
     } catch (err) {
-      throw declarationErrorFrom(err, d.path);
+      throw declarationErrorFrom(err, d.path, d.value);
     }
     const stored = new Map(rules.listTargets(scope.accountId, c.name).map((t) => [t.Id, t]));
     const put = c.targets.filter(({ target }) => !sameJson(stored.get(target.Id), target));

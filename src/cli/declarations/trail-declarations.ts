@@ -116,7 +116,7 @@ async function checked(d: Declared, scope: AccountScope): Promise<{ name: string
     validateTags(tagsList(v, 'TagsList') ?? []);
     return c;
   }).catch((err: unknown) => {
-    throw declarationErrorFrom(err, d.path);
+    throw declarationErrorFrom(err, d.path, d.value);
   });
   await withTrailErrors(async () => optionalBoolean(v, 'StartLogging')).catch((err: unknown) => {
     throw declarationErrorFrom(err, member(d.path, 'StartLogging'));
@@ -162,7 +162,7 @@ export const trailDeclarations: DeclarationHandler = {
       }
       return !existing ? 'created' : changed ? 'updated' : 'unchanged';
     } catch (err) {
-      throw declarationErrorFrom(err, d.path);
+      throw declarationErrorFrom(err, d.path, d.value);
     }
   },
 };
