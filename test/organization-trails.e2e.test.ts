@@ -21,6 +21,7 @@ import {
   UpdateTrailCommand,
 } from '@aws-sdk/client-cloudtrail';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { aws } from './helpers/aws-cli.js';
 import { BIN, removeDir, startServer, type Credentials, type RunningServer } from './helpers/server.js';
 
 const MEMBER = '222233334444';
@@ -58,12 +59,15 @@ async function rejection(p: Promise<unknown>): Promise<Error> {
   throw new Error('the call succeeded');
 }
 
-/** Every object below `dir` (not the directory sink's metadata files beside them), relative to it. */
+/** Every stored object below `dir`, as keys relative to it. */
 function filesBelow(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile() && !e.name.endsWith('.metadata.json'))
-    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1));
+  return (
+    readdirSync(dir, { recursive: true, withFileTypes: true })
+      // Objects only: not the metadata beside them, nor a write in progress (its temporary file).
+      .filter((e) => e.isFile() && e.name.endsWith('.json.gz') && !e.name.startsWith('.'))
+      .map((e) => join(e.parentPath, e.name).slice(dir.length + 1))
+  );
 }
 
 beforeAll(async () => {
@@ -90,6 +94,23 @@ describe('organisation trails through a running server', () => {
         accountIds: [management.accountId, MEMBER],
       }),
     ]);
+  });
+
+  it('the AWS CLI reads the organisation through the Organizations API', () => {
+    const described = aws(server.url, member, ['organizations', 'describe-organization']);
+    expect(described.status, described.stderr).toBe(0);
+    expect(described.json()).toMatchObject({
+      Organization: { Id: orgId, MasterAccountId: management.accountId, FeatureSet: 'ALL' },
+    });
+    const listed = aws(server.url, management, ['organizations', 'list-accounts']);
+    expect(listed.status, listed.stderr).toBe(0);
+    expect((listed.json() as { Accounts: { Id: string }[] }).Accounts.map((a) => a.Id)).toEqual([
+      management.accountId,
+      MEMBER,
+    ]);
+    const refused = aws(server.url, outsider, ['organizations', 'describe-organization']);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toContain('AWSOrganizationsNotInUseException');
   });
 
   it('only the management account creates one; AWS’s exceptions for the others', async () => {
