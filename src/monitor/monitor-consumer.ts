@@ -122,6 +122,9 @@ export class MonitorConsumer {
       const points: MetricDatapoint[] = [];
       let dropped = 0;
       for (const e of events) {
+        const filters = await this.o.filters.compiledFor(e.accountId);
+        // Most accounts have no metric filters: their events are passed over unparsed.
+        if (filters.length === 0) continue;
         let record: CloudTrailRecord;
         let eventTimeMs: number;
         try {
@@ -134,7 +137,7 @@ export class MonitorConsumer {
           continue;
         }
         const groups = this.logGroupsOf(e.accountId, record);
-        for (const f of await this.o.filters.compiledFor(e.accountId)) {
+        for (const f of filters) {
           if (e.receivedAtMs < f.filter.creationTime || !groups.includes(f.filter.logGroupName)) continue;
           const p = f.apply(record, eventTimeMs);
           if (p) points.push(p);

@@ -19,6 +19,8 @@ export interface CompiledRule {
 
 export class CompiledRuleSet {
   private readonly index = new RuleIndex<CompiledRule>();
+  /** Enabled rules in the set; with none, an event need not even be parsed. */
+  readonly size: number = 0;
 
   constructor(entries: readonly { rule: Rule; targets: readonly Target[] }[]) {
     for (const { rule, targets } of entries) {
@@ -34,6 +36,7 @@ export class CompiledRuleSet {
         },
         pattern,
       );
+      this.size++;
     }
   }
 

@@ -3,6 +3,7 @@ import {
   existsSync,
   fdatasync,
   fstatSync,
+  ftruncate,
   mkdirSync,
   openSync,
   readdirSync,
@@ -10,6 +11,13 @@ import {
   write,
 } from 'node:fs';
 import { join } from 'node:path';
+import { encodeFrame, runsOf } from './segment-frames.js';
+
+/** A point in the segments: segment number and byte offset. */
+export interface SegmentPosition {
+  segment: number;
+  offset: number;
+}
 
 /** Where one record's bytes are: segment number, byte offset, byte length. */
 export interface RecordLocation {
@@ -23,19 +31,21 @@ const SEGMENT_BYTES = 1024 ** 3;
 const SEGMENT_NAME = /^(\d{8})\.records$/;
 
 /**
- * The records of the embedded log, also kept as append-only segment files beside the database
- * (`<data-dir>/records/00000001.records`, each record's JSON followed by a newline), so that a
- * lookup reads a page's 50 records with 50 small reads from the page cache instead of a DuckDB
- * query that decompresses whole vectors of records (measured: ~0.3 ms against 15–40 ms of CPU on
- * ten million events). DuckDB keeps the record too, for SQL, and the location of each.
- *
- * Bytes are written and synced before the DuckDB transaction that refers to them commits; a
- * crash in between leaves bytes nothing refers to, which are skipped, never read.
+ * The records of the embedded log as append-only segment files beside the database
+ * (`<data-dir>/records/00000001.records`): groups of records, each group opened by a frame line
+ * (segment-frames.ts) and each record's JSON followed by a newline. They are the log's durable
+ * copy — an append is acknowledged once its group is synced here, and the rows of `events`
+ * follow (segment-recovery.ts rebuilds any a crash kept from committing) — and what lookups read:
+ * a page's 50 records with 50 small reads from the page cache instead of a DuckDB query that
+ * decompresses whole vectors of records (measured: ~0.3 ms against 15–40 ms of CPU on ten
+ * million events). DuckDB keeps the record too, for SQL, and the location of each.
  */
 export class RecordSegments {
   private current: { number: number; fd: number; size: number };
-  private readonly readers = new Map<number, number>();
+  /** Read-only descriptors of the closed segments, by segment number. */
+  private readonly openReaders = new Map<number, number>();
   private closed = false;
+  private broken: Error | undefined;
 
   private constructor(
     private readonly dir: string,
@@ -47,42 +57,83 @@ export class RecordSegments {
   static open(dataDir: string): RecordSegments {
     const dir = join(dataDir, 'records');
     if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const numbers = readdirSync(dir)
-      .map((n) => SEGMENT_NAME.exec(n)?.[1])
-      .filter((n): n is string => n !== undefined)
-      .map(Number);
+    const numbers = segmentNumbers(dir);
     const number = numbers.length > 0 ? Math.max(...numbers) : 1;
     const fd = openSync(join(dir, segmentName(number)), 'a+', 0o600);
     return new RecordSegments(dir, { number, fd, size: fstatSync(fd).size });
   }
 
   /**
-   * Appends records and syncs them to disk; returns where each one is. The write and the sync
-   * run on libuv's thread pool, so the event loop keeps serving meanwhile. One append at a time
-   * (the log's group commit calls it from its single writer).
+   * Appends one group of records, opened by its frame (segment-frames.ts), and syncs it to
+   * disk; returns where each record is and where the group ends. The write and the sync run on
+   * libuv's thread pool, so the event loop keeps serving meanwhile. One append at a time (the
+   * log's group commit calls it from its single writer). A failed append is cut off again, so
+   * that no torn group sits in front of the next one; if even that fails, the segments refuse
+   * every further append (what reached the disk is then unknown).
    */
-  async append(records: readonly string[]): Promise<RecordLocation[]> {
+  async append(
+    records: readonly string[],
+    frame: { firstSeq: number; accounts: readonly string[]; receivedAtMs: readonly number[] },
+  ): Promise<{ locations: RecordLocation[]; end: SegmentPosition }> {
     if (this.closed) throw new Error('the record segments are closed');
-    if (records.length === 0) return [];
+    if (this.broken) throw this.broken;
+    if (records.length === 0)
+      return { locations: [], end: { segment: this.current.number, offset: this.current.size } };
     if (this.current.size >= SEGMENT_BYTES) this.roll();
     const buffers = records.map((r) => Buffer.from(r + '\n', 'utf8'));
-    const body = Buffer.concat(buffers);
+    const bytes = buffers.reduce((n, b) => n + b.length, 0);
+    const head = Buffer.from(
+      encodeFrame({
+        seq: frame.firstSeq,
+        n: records.length,
+        bytes,
+        recv: runsOf(frame.receivedAtMs),
+        acct: runsOf(frame.accounts),
+      }),
+      'utf8',
+    );
+    const body = Buffer.concat([head, ...buffers]);
     const fd = this.current.fd;
-    let written = 0;
-    while (written < body.length) {
-      written += await new Promise<number>((resolve, reject) =>
-        write(fd, body, written, body.length - written, null, (err, n) => (err ? reject(err) : resolve(n))),
+    const start = this.current.size;
+    try {
+      let written = 0;
+      while (written < body.length) {
+        written += await new Promise<number>((resolve, reject) =>
+          write(fd, body, written, body.length - written, null, (err, n) => (err ? reject(err) : resolve(n))),
+        );
+      }
+      await new Promise<void>((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve())));
+    } catch (err) {
+      await new Promise<void>((resolve) =>
+        ftruncate(fd, start, (cut) => {
+          if (cut) this.broken = new Error(`record segment ${this.current.number} is unusable: ${cut.message}`);
+          resolve();
+        }),
       );
+      throw err;
     }
-    await new Promise<void>((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve())));
-    const out: RecordLocation[] = [];
-    let offset = this.current.size;
+    const locations: RecordLocation[] = [];
+    let offset = start + head.length;
     for (const b of buffers) {
-      out.push({ segment: this.current.number, offset, length: b.length - 1 });
+      locations.push({ segment: this.current.number, offset, length: b.length - 1 });
       offset += b.length;
     }
     this.current.size = offset;
-    return out;
+    return { locations, end: { segment: this.current.number, offset } };
+  }
+
+  /** The segment numbers on disk, oldest first. */
+  numbers(): number[] {
+    return segmentNumbers(this.dir);
+  }
+
+  pathOf(segment: number): string {
+    return join(this.dir, segmentName(segment));
+  }
+
+  /** The end of what has been appended. */
+  position(): SegmentPosition {
+    return { segment: this.current.number, offset: this.current.size };
   }
 
   /**
@@ -140,27 +191,36 @@ export class RecordSegments {
     if (this.closed) return;
     this.closed = true;
     closeSync(this.current.fd);
-    for (const fd of this.readers.values()) closeSync(fd);
-    this.readers.clear();
+    for (const fd of this.openReaders.values()) closeSync(fd);
+    this.openReaders.clear();
   }
 
   private reader(segment: number): number {
     if (segment === this.current.number) return this.current.fd;
-    let fd = this.readers.get(segment);
+    let fd = this.openReaders.get(segment);
     if (fd === undefined) {
       fd = openSync(join(this.dir, segmentName(segment)), 'r');
-      this.readers.set(segment, fd);
+      this.openReaders.set(segment, fd);
     }
     return fd;
   }
 
-  private roll(): void {
+  /** Starts the next segment; appends go there from now on. */
+  roll(): void {
     const number = this.current.number + 1;
     const old = this.current;
     const fd = openSync(join(this.dir, segmentName(number)), 'a+', 0o600);
     this.current = { number, fd, size: 0 };
-    this.readers.set(old.number, old.fd);
+    this.openReaders.set(old.number, old.fd);
   }
+}
+
+function segmentNumbers(dir: string): number[] {
+  return readdirSync(dir)
+    .map((n) => SEGMENT_NAME.exec(n)?.[1])
+    .filter((n): n is string => n !== undefined)
+    .map(Number)
+    .sort((a, b) => a - b);
 }
 
 function segmentName(n: number): string {

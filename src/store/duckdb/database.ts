@@ -82,6 +82,23 @@ export class EmbeddedDatabase {
   private readonly idleReaders: DuckDBConnection[] = [];
   private readonly allReaders: DuckDBConnection[] = [];
 
+  private readBarrier: () => Promise<void> = () => Promise.resolve();
+
+  /**
+   * What reads of `events` wait for first: the log acknowledges appends before their rows are
+   * in the table (DuckDBEventLog), and sets this so that a read sees every event acknowledged
+   * before it began.
+   */
+  setReadBarrier(barrier: () => Promise<void>): void {
+    this.readBarrier = barrier;
+  }
+
+  /** `read` for queries of the `events` table: waits until acknowledged events have their rows. */
+  async readEvents<T>(fn: (reader: DuckDBConnection) => Promise<T>): Promise<T> {
+    await this.readBarrier();
+    return this.read(fn);
+  }
+
   /** Runs `fn` on a reader connection of its own (a connection runs one statement at a time). */
   async read<T>(fn: (reader: DuckDBConnection) => Promise<T>): Promise<T> {
     let conn = this.idleReaders.pop();

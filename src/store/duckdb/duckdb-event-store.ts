@@ -54,6 +54,8 @@ interface Row {
   json: string;
   /** What event history shows of it, when the row was checked in a page-check thread. */
   summary?: EventSummary;
+  /** `json` as a JSON string literal, UTF-8, from the same thread. */
+  quoted?: Buffer;
 }
 
 interface Filter {
@@ -143,14 +145,14 @@ export class DuckDBEventStore implements EventStore {
    */
   async buildIndex(log: DuckDBEventLog): Promise<void> {
     const upTo = log.headSeqNow();
-    const building = this.db.read((c) => fillLookupIndex(c, upTo, () => this.closing));
+    const building = this.db.readEvents((c) => fillLookupIndex(c, upTo, () => this.closing));
     this.building = building.then(() => undefined);
     const index = await building;
     if (!index) return;
     // From here every commit reaches the index; the few committed during the fill are read now.
     const head = log.attachIndex(index);
     for (let from = upTo; from < head; from += INDEX_FILL_ROWS) {
-      const r = await this.db.read((c) =>
+      const r = await this.db.readEvents((c) =>
         c.runAndReadAll(
           `SELECT seq, account_id, event_id, epoch_ms(event_time), event_name, event_source, event_category,
                   read_only, username, access_key_id, resource_types, resource_names, rec_segment, rec_offset, rec_length
@@ -278,7 +280,13 @@ export class DuckDBEventStore implements EventStore {
       prunedBefore: this.prunedBefore ?? null,
       limit,
     });
-    return hits.map((h) => ({ seq: seqs[h.index]!, timeMs: h.timeMs, json: h.json, summary: h.summary }));
+    return hits.map((h) => ({
+      seq: seqs[h.index]!,
+      timeMs: h.timeMs,
+      json: h.json,
+      summary: h.summary,
+      quoted: h.quoted,
+    }));
   }
 
   /**
@@ -292,7 +300,7 @@ export class DuckDBEventStore implements EventStore {
       seqs === undefined
         ? 'events'
         : `(WITH picked AS MATERIALIZED (SELECT * FROM events WHERE seq IN (${seqs.map((n) => Math.floor(n)).join(',')})) SELECT * FROM picked)`;
-    const r = await this.db.read((c) =>
+    const r = await this.db.readEvents((c) =>
       c.runAndReadAll(
         `SELECT seq, epoch_ms(event_time), record FROM ${source} WHERE ${where.join(' AND ')}
        ORDER BY event_time DESC, seq DESC LIMIT $limit`,
@@ -307,7 +315,7 @@ export class DuckDBEventStore implements EventStore {
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
-      events: page.map((r) => (r.summary ? lazyStored(r.seq, r.json, r.summary) : toStored(r.seq, r.json))),
+      events: page.map((r) => (r.summary ? lazyStored(r.seq, r.json, r.summary, r.quoted) : toStored(r.seq, r.json))),
       ...(more && last ? { cursor: encodeCursor({ timeMs: last.timeMs, seq: last.seq }) } : {}),
     };
   }
@@ -319,7 +327,7 @@ export class DuckDBEventStore implements EventStore {
   }
 
   async getEvent(accountId: string, eventId: string): Promise<StoredEvent | undefined> {
-    const r = await this.db.read((c) =>
+    const r = await this.db.readEvents((c) =>
       c.runAndReadAll('SELECT seq, record FROM events WHERE account_id = $a AND event_id = $e LIMIT 1', {
         a: accountId,
         e: eventId,
@@ -331,10 +339,10 @@ export class DuckDBEventStore implements EventStore {
 
   async countEvents(accountId?: string): Promise<number> {
     const r = accountId
-      ? await this.db.read((c) =>
+      ? await this.db.readEvents((c) =>
           c.runAndReadAll('SELECT count(*) FROM events WHERE account_id = $a', { a: accountId }),
         )
-      : await this.db.read((c) => c.runAndReadAll('SELECT count(*) FROM events'));
+      : await this.db.readEvents((c) => c.runAndReadAll('SELECT count(*) FROM events'));
     return Number(r.getRows()[0]?.[0] ?? 0);
   }
 
@@ -374,12 +382,13 @@ function toStored(seq: number, json: string): StoredEvent {
 }
 
 /** An event whose record is parsed only if someone reads it (LookupEvents needs the summary only). */
-function lazyStored(seq: number, json: string, summary: EventSummary): StoredEvent {
+function lazyStored(seq: number, json: string, summary: EventSummary, quotedJson?: Buffer): StoredEvent {
   let record: CloudTrailRecord | undefined;
   return {
     seq,
     json,
     summary,
+    ...(quotedJson ? { quotedJson } : {}),
     get record() {
       return (record ??= JSON.parse(json) as CloudTrailRecord);
     },

@@ -50,6 +50,25 @@ export function keyHash(accountId: string, value: string): number {
 }
 
 /**
+ * Most values repeat from event to event (an account's event names, sources, users), and an MD5
+ * costs ~1 µs: ~8 an event were a tenth of ingest's CPU. Remembered up to a bound, then forgotten
+ * wholesale (cheaper than tracking recency).
+ */
+const HASH_MEMO_LIMIT = 100_000;
+const hashMemo = new Map<string, number>();
+
+function memoKeyHash(accountId: string, value: string): number {
+  const k = accountId + '\n' + value;
+  let h = hashMemo.get(k);
+  if (h === undefined) {
+    h = keyHash(accountId, value);
+    if (hashMemo.size >= HASH_MEMO_LIMIT) hashMemo.clear();
+    hashMemo.set(k, h);
+  }
+  return h;
+}
+
+/**
  * The lookup index of the embedded store: for every (account, Insights or not, attribute,
  * value) the events' (eventTime, seq) in time order, and each account's whole history per class.
  * A LookupEvents page becomes a binary search plus `limit` steps; only the page's rows are then
@@ -121,7 +140,7 @@ export class LookupIndex {
     const a = e.attributes;
     const insight = a.eventCategory === 'Insight';
     const put = (key: LookupAttributeKey | 'All', value: string) =>
-      this.kind(insight, key).add(keyHash(e.accountId, value), e.eventTimeMs, e.seq);
+      this.kind(insight, key).add(memoKeyHash(e.accountId, value), e.eventTimeMs, e.seq);
     put('All', '');
     if (a.eventName !== null) put('EventName', a.eventName);
     if (a.eventSource !== null) put('EventSource', a.eventSource);
