@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CloudTrailRecord, EventError, EventErrorCode, NormalizedEvent } from './types.js';
-import { formatEventTime, parseEventTime } from './time.js';
+import { canonicalEventTimeMs, formatEventTime, parseEventTime } from './time.js';
 import { inferReadOnly } from './read-only.js';
 
 /** Whole-record limit (spec §1: 256 KB since eventVersion 1.05). */
@@ -198,17 +198,22 @@ export function normalizeRecord(input: unknown, ctx: NormalizeContext): Normaliz
     const isInsight = rec.eventType === 'AwsCloudTrailInsight' || rec.eventCategory === 'Insight';
     if (ctx.profile === 'api' && !isInsight) requireApiFields(rec);
 
+    let eventTimeMs: number;
     if (rec.eventTime === undefined) {
-      rec.eventTime = formatEventTime(ctx.receivedAtMs);
+      eventTimeMs = Math.floor(ctx.receivedAtMs / 1000) * 1000;
+      rec.eventTime = formatEventTime(eventTimeMs);
     } else {
-      const ms = parseEventTime(rec.eventTime);
+      // Already canonical (archives nearly always are): kept as it is, nothing to reformat.
+      const canonical = typeof rec.eventTime === 'string' ? canonicalEventTimeMs(rec.eventTime) : undefined;
+      const ms = canonical ?? parseEventTime(rec.eventTime);
       if (ms === undefined) {
         throw new RecordError(
           'InvalidData',
           `eventTime ${describe(rec.eventTime)} is not a time: use ISO-8601 such as "2024-05-01T12:34:56Z" or epoch seconds`,
         );
       }
-      rec.eventTime = formatEventTime(ms);
+      eventTimeMs = ms;
+      if (canonical === undefined) rec.eventTime = formatEventTime(ms);
     }
 
     if (rec.recipientAccountId === undefined) {
@@ -277,7 +282,7 @@ export function normalizeRecord(input: unknown, ctx: NormalizeContext): Normaliz
         json,
         accountId: record.recipientAccountId,
         eventId: record.eventID,
-        eventTimeMs: Date.parse(record.eventTime),
+        eventTimeMs,
       },
     };
   } catch (err) {

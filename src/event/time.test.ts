@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatEventTime, parseEventTime } from './time.js';
+import { canonicalEventTimeMs, formatEventTime, parseEventTime } from './time.js';
 
 /** mulberry32, seeded: the property checks below are deterministic. */
 function prng(seed: number): () => number {
@@ -99,5 +99,38 @@ describe('parseEventTime', () => {
       if (ms < 1e14) expect(parseEventTime(Math.floor(ms / 1000)), text).toBe(Math.floor(ms / 1000) * 1000);
       if (ms >= 1e11) expect(parseEventTime(ms), text).toBe(Math.floor(ms / 1000) * 1000);
     }
+  });
+});
+
+describe('canonicalEventTimeMs', () => {
+  it('reads every formatted time back to its milliseconds (seeded sample of 2,000)', () => {
+    const rand = prng(7);
+    for (let i = 0; i < 2000; i++) {
+      const ms = Math.floor((rand() * Date.UTC(9999, 11, 31)) / 1000) * 1000;
+      const text = formatEventTime(ms);
+      expect(canonicalEventTimeMs(text), text).toBe(ms);
+      expect(canonicalEventTimeMs(text)).toBe(parseEventTime(text));
+    }
+  });
+
+  it.each([
+    '2024-05-01T12:34:56.000Z',
+    '2024-05-01T12:34:56+00:00',
+    '2024-05-01 12:34:56Z',
+    '2024-05-01T12:34Z',
+    '2024-02-30T00:00:00Z',
+    '2023-02-29T00:00:00Z',
+    '2024-13-01T00:00:00Z',
+    '2024-05-01T24:00:00Z',
+    '2024-05-01T23:60:00Z',
+    '2024-05-01T23:59:60Z',
+    '1969-12-31T23:59:59Z',
+    '2024-05-01t12:34:56z',
+  ])('leaves %s to parseEventTime (not in the canonical form, or no such time)', (text) => {
+    expect(canonicalEventTimeMs(text)).toBeUndefined();
+  });
+
+  it('accepts a leap day', () => {
+    expect(canonicalEventTimeMs('2024-02-29T23:59:59Z')).toBe(Date.UTC(2024, 1, 29, 23, 59, 59));
   });
 });

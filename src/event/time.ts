@@ -39,3 +39,25 @@ export function parseEventTime(value: unknown): number | undefined {
   if (!Number.isFinite(ms) || ms < MIN_MS || ms > MAX_MS) return undefined;
   return Math.floor(ms / 1000) * 1000;
 }
+
+const CANONICAL = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/;
+
+/**
+ * Epoch milliseconds of a time already written as `formatEventTime` writes it, or undefined when
+ * `value` is not in that form (then `parseEventTime` decides). Archive records almost always are,
+ * and recognising that skips a parse and a format per record.
+ */
+export function canonicalEventTimeMs(value: string): number | undefined {
+  const m = CANONICAL.exec(value);
+  if (!m) return undefined;
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  const hour = Number(m[4]);
+  const minute = Number(m[5]);
+  const second = Number(m[6]);
+  if (year < 1970 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return undefined;
+  const ms = Date.UTC(year, month - 1, day, hour, minute, second);
+  // Date.UTC rolls an impossible day over ("02-30" → March 1): that is no canonical time.
+  return new Date(ms).getUTCDate() === day ? ms : undefined;
+}
