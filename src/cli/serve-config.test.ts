@@ -62,11 +62,17 @@ describe('serve options from flags and the config file', () => {
   });
 
   it('--config names the file instead of <data-dir>/opentrail.json; its errors stop the start', () => {
-    dir = tempDir();
-    writeFileSync(join(dir, 'opentrail.json'), JSON.stringify({ server: { port: 1 } }));
-    const other = join(dir, 'other.json');
+    const d = (dir = tempDir());
+    writeFileSync(join(d, 'opentrail.json'), JSON.stringify({ server: { port: 1 } }));
+    const other = join(d, 'other.json');
     writeFileSync(other, JSON.stringify({ server: { port: 'eighty' } }));
-    expect(() => serveOptionsFrom({ ...defaults(dir), config: other }, () => false)).toThrow(ConfigFileError);
-    expect(() => serveOptionsFrom({ ...defaults(dir), config: other }, () => false)).toThrow(`${other}: server.port: `);
+    expect(() => serveOptionsFrom({ ...defaults(d), config: other }, () => false)).toThrow(ConfigFileError);
+    expect(() => serveOptionsFrom({ ...defaults(d), config: other }, () => false)).toThrow(`${other}: server.port: `);
+    // The data directory's file is not read when --config is given (its port 1 is not used).
+    writeFileSync(other, JSON.stringify({ server: { host: '0.0.0.0' } }));
+    expect(serveOptionsFrom({ ...defaults(d), config: other }, () => false)).toMatchObject({
+      host: '0.0.0.0',
+      port: 4566,
+    });
   });
 });
