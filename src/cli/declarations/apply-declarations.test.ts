@@ -316,6 +316,38 @@ describe('applying declarations', () => {
     expect(await rt.detect.notify.listConnections(ACCOUNT)).toEqual([]);
   });
 
+  it('a metric filter may read the log group of a trail declared in the same file', async () => {
+    const group = 'CloudTrail/audit';
+    const applied = await applyDeclarations(
+      rt,
+      config({
+        accounts: [
+          {
+            accountId: ACCOUNT,
+            trails: [
+              {
+                Name: 'to-logs',
+                S3BucketName: 'audit-logs',
+                CloudWatchLogsLogGroupArn: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:${group}:*`,
+                CloudWatchLogsRoleArn: `arn:aws:iam::${ACCOUNT}:role/CloudTrail_CloudWatchLogs_Role`,
+              },
+            ],
+            metricFilters: [
+              {
+                logGroupName: group,
+                filterName: 'root-usage',
+                filterPattern: '{ $.userIdentity.type = "Root" }',
+                metricTransformations: [{ metricName: 'RootUsage', metricNamespace: 'CISBenchmark', metricValue: '1' }],
+              },
+            ],
+          },
+        ],
+      }),
+    );
+    expect(applied.map((a) => a.outcome)).toEqual(['created', 'created']);
+    expect((await rt.detect.filters.listAll(ACCOUNT)).map((f) => f.logGroupName)).toEqual([group]);
+  });
+
   it('a problem only the stored state shows stops applying at its path', async () => {
     const missingGroup = await refusal({
       accounts: [
