@@ -157,6 +157,8 @@ describe('config file: structure', () => {
         {
           accountId: ACCOUNT,
           rules: [{ Name: 'r' }, { Name: 'r' }],
+          apiDestinations: [{ Name: 'hook' }],
+          channels: [{ name: 'hook', config: { kind: 'chat', webhookUrl: 'https://chat.example.com/x' } }],
           metricFilters: [
             { logGroupName: 'g', filterName: 'f' },
             { logGroupName: 'h', filterName: 'f' },
@@ -169,6 +171,11 @@ describe('config file: structure', () => {
       {
         path: 'accounts[0].rules[1]',
         message: 'declares the same Name as accounts[0].rules[0]; each resource is declared once',
+      },
+      {
+        path: 'accounts[0].channels[0].name',
+        message:
+          '"hook" is already the name of the API destination at accounts[0].apiDestinations[0]; channels and API destinations share names',
       },
       {
         path: 'accounts[1].accountId',

@@ -226,6 +226,17 @@ function accountDeclarations(value: unknown, path: string, problems: KeyProblem[
       out[kind].push({ path: at, value: entry });
     });
   }
+  // API destinations are notification channels too: one name may not be both.
+  const destinations = new Map(out.apiDestinations.map((d) => [d.value.Name, d.path]));
+  for (const c of out.channels) {
+    const first = destinations.get(c.value.name);
+    if (typeof c.value.name === 'string' && first !== undefined) {
+      problems.push({
+        path: memberPath(c.path, 'name'),
+        message: `${JSON.stringify(c.value.name)} is already the name of the API destination at ${first}; channels and API destinations share names`,
+      });
+    }
+  }
   return out;
 }
 
