@@ -44,6 +44,8 @@ export interface StoredEvent {
   json: string;
   /** What event history shows of it, when the store has that at hand without parsing `json`. */
   summary?: EventSummary;
+  /** `json` as a JSON string literal, UTF-8 (what LookupEvents embeds), when the store has it. */
+  quotedJson?: Buffer;
 }
 
 export interface LookupPage {

@@ -22,9 +22,25 @@ export interface CheckedRecord {
   timeMs: number;
   json: string;
   summary: EventSummary;
+  /** Where `json` as a JSON string literal lies in the reply's `quoted` bytes. */
+  quotedStart: number;
+  quotedEnd: number;
 }
 
-export type CheckReply = { id: number; hits: CheckedRecord[] } | { id: number; error: string };
+/**
+ * `quoted`: every hit's JSON text as a JSON string literal (what LookupEvents embeds as
+ * CloudTrailEvent), UTF-8, one after another, transferred rather than copied.
+ */
+export type CheckReply = { id: number; hits: CheckedRecord[]; quoted: ArrayBuffer } | { id: number; error: string };
+
+/** A checked record as the store receives it: `quoted` is its own slice of the reply's bytes. */
+export interface CheckedPageRecord {
+  index: number;
+  timeMs: number;
+  json: string;
+  summary: EventSummary;
+  quoted: Buffer;
+}
 
 /**
  * A segment file of the embedded log, named as src/log/duckdb/record-segments.ts names them

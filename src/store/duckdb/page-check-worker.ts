@@ -2,8 +2,9 @@
  * The program of a page-check thread (see page-checkers.ts): reads a page's candidate records
  * from the log's segment files, parses each one, keeps those that really answer the lookup
  * (matchesLookup, the SQL filters' meaning) and are not older than the last retention cut-off,
- * and answers with their JSON text, eventTime and summary — never the parsed record, which
- * would cost the main thread as much to receive as to parse.
+ * and answers with their JSON text, eventTime, summary and the text as a JSON string literal
+ * (the escaping LookupEvents' CloudTrailEvent needs) — never the parsed record, which would
+ * cost the main thread as much to receive as to parse.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
@@ -53,17 +54,35 @@ function check(m: CheckRequest): CheckedRecord[] {
     const timeMs = Date.parse(record.eventTime);
     // Retention deletes rows, not segment bytes: an event older than the last cut is gone.
     if (m.prunedBefore !== null && timeMs < m.prunedBefore) continue;
-    if (matchesLookup(record, timeMs, q)) hits.push({ index: i, timeMs, json, summary: summaryOf(record) });
+    if (matchesLookup(record, timeMs, q)) {
+      hits.push({ index: i, timeMs, json, summary: summaryOf(record), quotedStart: 0, quotedEnd: 0 });
+    }
   }
   return hits;
+}
+
+/** The hits' texts as JSON string literals, in one buffer; each hit learns where its own lies. */
+function quote(hits: CheckedRecord[]): ArrayBuffer {
+  const literals = hits.map((h) => JSON.stringify(h.json));
+  const bytes = Buffer.allocUnsafeSlow(literals.reduce((n, l) => n + Buffer.byteLength(l), 0));
+  let at = 0;
+  hits.forEach((h, i) => {
+    h.quotedStart = at;
+    at += bytes.write(literals[i]!, at);
+    h.quotedEnd = at;
+  });
+  // allocUnsafeSlow: the buffer owns its whole ArrayBuffer, so it can be transferred.
+  return bytes.buffer as ArrayBuffer;
 }
 
 parentPort!.on('message', (m: CheckRequest) => {
   let reply: CheckReply;
   try {
-    reply = { id: m.id, hits: check(m) };
+    const hits = check(m);
+    reply = { id: m.id, hits, quoted: quote(hits) };
   } catch (err) {
-    reply = { id: m.id, error: err instanceof Error ? err.message : String(err) };
+    parentPort!.postMessage({ id: m.id, error: err instanceof Error ? err.message : String(err) } satisfies CheckReply);
+    return;
   }
-  parentPort!.postMessage(reply);
+  parentPort!.postMessage(reply, [reply.quoted]);
 });

@@ -60,6 +60,7 @@ describe('PageCheckers', () => {
     const hits = await checkers.check({ dir, specs: specs(order), query: query(), prunedBefore: null, limit: 50 });
     expect(hits.map((h) => h.index)).toEqual([1, 3, 5, 7, 9]);
     expect(hits.map((h) => h.json)).toEqual([8, 6, 4, 2, 0].map((i) => records[i]));
+    expect(hits.map((h) => h.quoted.toString('utf8'))).toEqual(hits.map((h) => JSON.stringify(h.json)));
     expect(hits[0]!.timeMs).toBe(Date.UTC(2024, 0, 1) + 8000);
     expect(hits[0]!.summary).toEqual({
       eventId: 'id-8',

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { CheckReply, CheckRequest, CheckedRecord } from './page-check-protocol.js';
+import type { CheckReply, CheckRequest, CheckedPageRecord } from './page-check-protocol.js';
 
 /** Threads started at most: pages whose records are not in the page cache wait side by side. */
 export const PAGE_CHECKERS = 4;
@@ -22,7 +22,7 @@ interface Checker {
 
 interface Waiting {
   checker: Checker;
-  resolve: (hits: CheckedRecord[]) => void;
+  resolve: (hits: CheckedPageRecord[]) => void;
   reject: (err: Error) => void;
 }
 
@@ -47,7 +47,7 @@ export class PageCheckers {
     while (this.checkers.length < this.size) this.start();
   }
 
-  check(request: Omit<CheckRequest, 'id'>): Promise<CheckedRecord[]> {
+  check(request: Omit<CheckRequest, 'id'>): Promise<CheckedPageRecord[]> {
     if (request.specs.length === 0) return Promise.resolve([]);
     const checker = this.leastBusy();
     const id = this.nextId++;
@@ -76,7 +76,18 @@ export class PageCheckers {
       // An idle thread must not keep the process alive.
       if (--checker.pending === 0) worker.unref();
       if ('error' in m) w.reject(new Error(`checking a lookup page's records failed: ${m.error}`));
-      else w.resolve(m.hits);
+      else {
+        const quoted = Buffer.from(m.quoted);
+        w.resolve(
+          m.hits.map((h) => ({
+            index: h.index,
+            timeMs: h.timeMs,
+            json: h.json,
+            summary: h.summary,
+            quoted: quoted.subarray(h.quotedStart, h.quotedEnd),
+          })),
+        );
+      }
     });
     // A thread that fails fails what it was asked; the next page starts a new one.
     worker.on('error', (err) => this.lost(checker, err));
