@@ -7,6 +7,7 @@ import type { SinkSettings } from '../delivery/index.js';
 import { DeliveryScheduler, DeliveryStateStore } from '../trails/delivery/index.js';
 import { bootstrapAdmin } from './bootstrap.js';
 import { openEmbedded } from './runtime.js';
+import { trailNotifier } from './trail-notifications.js';
 import { startDetectServices } from './detect-services.js';
 import type { ConfigFile } from '../config/config-file.js';
 import { applyConfigFile, checkConfigFile } from './serve-config.js';
@@ -68,6 +69,9 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const app = await buildApiServer(rt);
   const control = await startControlServer(rt, join(opts.dataDir, CONTROL_SOCKET));
   const address = await app.listen({ host: opts.host, port: opts.port });
+  // Rules, metric filters and alarms read the log from their own cursors; targets never block ingest.
+  // Started before delivery, whose log file notifications go through the same dispatcher.
+  const detect = await startDetectServices(rt, logger);
   // Delivery starts once the API is up (trails and StartLogging arrive through it).
   const delivery = await DeliveryScheduler.open({
     log: rt.log,
@@ -76,14 +80,12 @@ export async function serve(opts: ServeOptions): Promise<void> {
     state: await DeliveryStateStore.open(rt.db),
     signingKeys: rt.signingKeys,
     sinks: sinkSettings(opts),
+    notifyLogFiles: trailNotifier({ channels: rt.detect.notify, dispatcher: () => detect.dispatcher }),
     logger,
     ...(opts.flushIntervalMs !== undefined ? { flushIntervalMs: opts.flushIntervalMs } : {}),
     ...(opts.digestIntervalMs !== undefined ? { digestIntervalMs: opts.digestIntervalMs } : {}),
   });
   delivery.start();
-
-  // Rules, metric filters and alarms read the log from their own cursors; targets never block ingest.
-  const detect = await startDetectServices(rt, logger);
   let pruneTimer: NodeJS.Timeout | undefined;
   if (opts.retentionMs !== undefined) {
     const retentionMs = opts.retentionMs;

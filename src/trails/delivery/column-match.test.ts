@@ -9,16 +9,16 @@ import {
   type Embedded,
 } from '../../../test/helpers/embedded.js';
 import type { Trail } from '../model.js';
-import type { TrailSelectors } from '../selectors/index.js';
+import type { EventSelector, TrailSelectors } from '../selectors/index.js';
 import { trailCoverage } from './batch.js';
 import { columnMatcher } from './column-match.js';
 
-const ALL_EVENTS = {
+const ALL_EVENTS: EventSelector = {
   ReadWriteType: 'All',
   IncludeManagementEvents: true,
   DataResources: [],
   ExcludeManagementEventSources: [],
-} as const;
+};
 
 /** Selector sets: the default, basic variants, and advanced ones on and off the columns. */
 const SELECTORS: Record<string, TrailSelectors> = {

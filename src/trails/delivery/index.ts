@@ -10,3 +10,9 @@ export {
 export { DeliveryStateStore, type TrailDeliveryState } from './state.js';
 export { trailCoverage, writeBatch, type CoveredEvent } from './batch.js';
 export { writeDigests } from './digests.js';
+export {
+  logFileNotice,
+  type LogFileNotice,
+  type LogFileNotificationMessage,
+  type LogFileNotifier,
+} from './notifications.js';

@@ -26,7 +26,8 @@ import type { Trail } from '../model.js';
 import type { TrailRepository } from '../repository.js';
 import { trailCoverage, writeBatch, type CoveredEvent } from './batch.js';
 import { writeDigests } from './digests.js';
-import type { DeliveryStateStore, TrailDeliveryState } from './state.js';
+import { logFileNotice, type LogFileNotifier } from './notifications.js';
+import type { DeliveredFileRow, DeliveryStateStore, TrailDeliveryState } from './state.js';
 
 export const DEFAULT_FLUSH_INTERVAL_MS = 60_000;
 export const DEFAULT_DIGEST_INTERVAL_MS = 3_600_000;
@@ -54,6 +55,13 @@ export interface DeliverySchedulerOptions {
   retryMaxMs?: number;
   /** Clock, for tests. */
   now?: () => number;
+  /**
+   * Announces each written batch of a trail with an SNS topic (notifications.ts). Called after
+   * the files are stored and before the batch commits, so a crash in between announces the
+   * rewritten files again, under the same message id; a failure is reported as the trail's
+   * LatestNotificationError and never holds delivery back.
+   */
+  notifyLogFiles?: LogFileNotifier;
   /** Organisation memberships: organisation trails cover (and digest for) their organisation's accounts. */
   organizations?: OrganizationMembership;
 }
@@ -422,6 +430,7 @@ export class DeliveryScheduler {
         maxFileBytes: this.maxFileBytes,
       },
     );
+    await this.announce(batch.trail, files);
     const digested = batch.trail.logFileValidationEnabled && live.state.digestStartMs !== undefined;
     await this.o.state.commitBatch(arn, batch.lastSeq, digested ? files : []);
     this.stats.sent += live.buffered.length;
@@ -432,6 +441,32 @@ export class DeliveryScheduler {
     live.bufferedBytes = 0;
     live.lastFlushMs = this.now();
     if (files.length > 0) await this.o.trails.recordDelivery(arn, { kind: 'logFile', atMs: this.now() });
+  }
+
+  /** The batch's notification, when the trail has a topic; failures are recorded, not thrown. */
+  private async announce(trail: Trail, files: readonly DeliveredFileRow[]): Promise<void> {
+    const notifier = this.o.notifyLogFiles;
+    const bucket = files[0]?.bucket;
+    const notice =
+      bucket === undefined
+        ? undefined
+        : logFileNotice(
+            trail,
+            bucket,
+            files.map((f) => f.key),
+          );
+    if (!notifier || !notice) return;
+    const atMs = this.now();
+    try {
+      await notifier(notice);
+      await this.o.trails.recordDelivery(trail.trailArn, { kind: 'notification', atMs });
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.logger.warn({ err, trail: trail.trailArn, topic: notice.topicArn }, 'trail delivery: notification failed');
+      await this.o.trails
+        .recordDelivery(trail.trailArn, { kind: 'notification', atMs, error: message })
+        .catch(() => undefined);
+    }
   }
 
   private async beginDigest(live: LiveTrail, endMs: number): Promise<void> {
