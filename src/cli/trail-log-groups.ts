@@ -2,20 +2,23 @@
  * A trail's `CloudWatchLogsLogGroupArn` feeds a named log group with what the trail selects
  * (issue 5, item 2): this router tells the monitor which groups an event lands in — the
  * account's built-in group always, plus the group of every trail of the account that is logging,
- * covers the event's region (home region, or all for a multi-region trail) and whose selectors
+ * covers the event's region (home region, or all for a multi-region trail; global service events
+ * only when it includes them) and whose selectors
  * select it. Kept in memory and reloaded on every trail change, because the router is asked
  * synchronously for each event. PutMetricFilter accepts those groups too (`exists`).
  */
 import type { CloudTrailRecord } from '../event/types.js';
 import { builtInLogGroupName, type LogGroupExists, type LogGroupRouter } from '../monitor/log-groups.js';
 import type { Matcher } from '../patterns/index.js';
+import { coversRegion } from '../trails/event-scope.js';
+import type { Trail } from '../trails/model.js';
 import type { TrailRepository } from '../trails/repository.js';
 import { compileTrailSelectors } from '../trails/selectors/index.js';
 
 interface Feed {
   group: string;
-  homeRegion: string;
-  allRegions: boolean;
+  /** The trail, for its region and global-service settings (coversRegion). */
+  trail: Trail;
   selects: Matcher<CloudTrailRecord>;
 }
 
@@ -55,8 +58,7 @@ export class TrailLogGroups {
       if (!list) next.set(trail.accountId, (list = []));
       list.push({
         group,
-        homeRegion: trail.homeRegion,
-        allRegions: trail.isMultiRegionTrail,
+        trail,
         selects: compileTrailSelectors(trail.selectors),
       });
     }
@@ -66,7 +68,8 @@ export class TrailLogGroups {
   readonly route: LogGroupRouter = (accountId, record) => {
     const groups = [builtInLogGroupName(accountId)];
     for (const f of this.feeds.get(accountId) ?? []) {
-      if (!f.allRegions && record.awsRegion !== f.homeRegion) continue;
+      // The trail's region scope as delivery applies it: home region or all, global service events only when included.
+      if (!coversRegion(f.trail, record)) continue;
       if (!groups.includes(f.group) && f.selects.matches(record)) groups.push(f.group);
     }
     return groups;
