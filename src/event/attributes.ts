@@ -1,4 +1,4 @@
-import type { CloudTrailRecord } from './types.js';
+import type { CloudTrailRecord, UserIdentity } from './types.js';
 
 /**
  * The values event history filters on (LookupEvents attributes), derived from a record once,
@@ -83,15 +83,16 @@ export function lookupViewOf(record: CloudTrailRecord): CloudTrailRecord {
   if (record.readOnly !== undefined) view.readOnly = record.readOnly;
   const ui = record.userIdentity;
   if (ui) {
-    const issuer = ui.sessionContext?.sessionIssuer;
-    view.userIdentity = {
-      type: ui.type,
-      ...(ui.userName !== undefined ? { userName: ui.userName } : {}),
-      ...(ui.arn !== undefined ? { arn: ui.arn } : {}),
-      ...(ui.principalId !== undefined ? { principalId: ui.principalId } : {}),
-      ...(ui.accessKeyId !== undefined ? { accessKeyId: ui.accessKeyId } : {}),
-      ...(issuer?.userName !== undefined ? { sessionContext: { sessionIssuer: { userName: issuer.userName } } } : {}),
-    };
+    // Only the member usernameOf takes the name from, in its order, and the access key.
+    const identity: UserIdentity = { type: ui.type };
+    const issuer = ui.sessionContext?.sessionIssuer?.userName;
+    if (typeof ui.userName === 'string' && ui.userName !== '') identity.userName = ui.userName;
+    else if (ui.type === 'AssumedRole' && typeof ui.arn === 'string' && ui.arn.includes('/')) identity.arn = ui.arn;
+    else if (typeof issuer === 'string' && issuer !== '')
+      identity.sessionContext = { sessionIssuer: { userName: issuer } };
+    else if (ui.principalId !== undefined) identity.principalId = ui.principalId;
+    if (ui.accessKeyId !== undefined) identity.accessKeyId = ui.accessKeyId;
+    view.userIdentity = identity;
   }
   if (Array.isArray(record.resources)) {
     view.resources = record.resources.map((r) => ({
