@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 /**
  * PutAuditEvents over HTTP: batches of 100 realistic 1–2 KB events from concurrent clients
  * against a real `opentrail serve` process. Requests are signed before the clock starts, so the
@@ -26,6 +26,23 @@ interface Prepared {
   path: string;
   headers: Record<string, string>;
   body: string;
+}
+
+/** CPU ticks (1/100 s) of a process's threads by name (`main` for the event loop's thread, else name/tid). */
+function threadCpu(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      // The name is in parentheses and may hold spaces; the fields after it are space-separated.
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(tid === String(pid) ? 'main' : `${name}/${tid}`, Number(f[11]) + Number(f[12]));
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return out;
 }
 
 export async function runIngestHttp(options: { requests: number; concurrency: number }): Promise<IngestRun> {
@@ -111,6 +128,7 @@ export async function runIngestHttp(options: { requests: number; concurrency: nu
       return (Number(f[13]) + Number(f[14])) / 100;
     };
     const cpuBefore = serverCpu();
+    const threadsBefore = threadCpu(server.process.pid!);
     const started = performance.now();
     await Promise.all(
       Array.from({ length: options.concurrency }, async () => {
@@ -120,6 +138,15 @@ export async function runIngestHttp(options: { requests: number; concurrency: nu
     const seconds = (performance.now() - started) / 1000;
     agent.destroy();
     const serverCpuSeconds = serverCpu() - cpuBefore;
+    // BENCH_THREADS=1 prints where the server's CPU went, by thread name (main, libuv pool, DuckDB).
+    if (process.env.BENCH_THREADS) {
+      const after = threadCpu(server.process.pid!);
+      const lines = [...after]
+        .map(([name, t]) => [name, (t - (threadsBefore.get(name) ?? 0)) / 100] as const)
+        .filter(([, sec]) => sec > 0)
+        .map(([name, sec]) => `${name} ${sec.toFixed(2)}s`);
+      process.stderr.write(`server threads: ${lines.join(', ')}\n`);
+    }
     if (failures > 0) throw new Error(`${failures} PutAuditEvents calls did not store all 100 events`);
     const events = options.requests * 100;
     return {

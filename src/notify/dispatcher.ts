@@ -150,7 +150,8 @@ export class Dispatcher {
   private readonly concurrency: number;
   private readonly perChannelConcurrency: number;
   private readonly inFlightByChannel = new Map<string, number>();
-  private pendingDeletes: { id: string; done: () => void }[] = [];
+  private pendingDeletes: Item[] = [];
+  private deleting: Promise<void> | undefined;
   private readonly queueCapacity: number;
   private readonly maxUnpersisted: number;
   private readonly defaultPolicy: RetryPolicy;
@@ -376,6 +377,8 @@ export class Dispatcher {
     const abandoned = outcome === 'deadline' ? this.running.size : 0;
     // What enqueue accepted must reach the outbox even if deliveries were abandoned.
     await this.flushAll();
+    // Delivered rows leave the outbox before the writer goes (else they are delivered again).
+    await this.deleting;
     this.state = 'stopped';
     this.notifyIdle();
     return { drained: abandoned === 0, abandoned };
@@ -390,7 +393,13 @@ export class Dispatcher {
   }
 
   private isIdle(): boolean {
-    return this.memoryCount() === 0 && this.backlog === 0 && this.pendingInserts.length === 0 && !this.flushing;
+    return (
+      this.memoryCount() === 0 &&
+      this.backlog === 0 &&
+      this.pendingInserts.length === 0 &&
+      !this.flushing &&
+      !this.deleting
+    );
   }
 
   private notifyIdle(): void {
@@ -547,8 +556,14 @@ export class Dispatcher {
     return -1;
   }
 
+  /**
+   * One delivery attempt. It does not wait for the notification's outbox row: a crash before
+   * the row commits loses nothing, because the consumer that enqueued it moves its cursor only
+   * once the row is committed (`persisted`) and hands the same message id over again. Waiting put
+   * the database's one writer — busy with ingest — on every notification's path (seconds of
+   * latency under load). What follows an attempt and touches the row waits for it instead.
+   */
   private async attempt(item: Item): Promise<void> {
-    await item.persisted;
     item.attempts++;
     const owner = parseNotifyArn(item.channelArn)?.accountId;
     if (owner !== undefined && owner !== item.accountId) {
@@ -566,7 +581,8 @@ export class Dispatcher {
     const result = await safeDeliver(resolved, item.message, { attempt: item.attempts });
     if (result.ok) {
       this.stats.sent++;
-      return this.deleteDelivered(item.id);
+      this.deleteDelivered(item);
+      return;
     }
     return this.failed(item, result);
   }
@@ -575,6 +591,7 @@ export class Dispatcher {
     item: Item,
     result: { retryable: boolean; error: string; status?: number; retryAfterMs?: number },
   ): Promise<void> {
+    await item.persisted;
     item.lastError = result.error;
     if (result.status === undefined) delete item.lastStatus;
     else item.lastStatus = result.status;
@@ -614,6 +631,7 @@ export class Dispatcher {
   }
 
   private async deadLetter(item: Item, reason: DeadLetterReason, error: string): Promise<void> {
+    await item.persisted;
     this.stats.failed++;
     const now = this.clock.now();
     await this.record(async (w) => {
@@ -646,21 +664,29 @@ export class Dispatcher {
     });
   }
 
-  /** Deletes delivered rows in batches: one statement for all successes that finished together. */
-  private deleteDelivered(id: string): Promise<void> {
-    return new Promise((done) => {
-      this.pendingDeletes.push({ id, done });
-      if (this.pendingDeletes.length > 1) return;
-      queueMicrotask(() => {
-        const batch = this.pendingDeletes;
-        this.pendingDeletes = [];
-        void this.record((w) =>
-          w.run(`DELETE FROM notify_outbox WHERE list_contains(from_json($ids, '["VARCHAR"]'), id)`, {
-            ids: JSON.stringify(batch.map((b) => b.id)),
-          }),
-        ).finally(() => batch.forEach((b) => b.done()));
-      });
+  /**
+   * Deletes delivered rows in the background, in batches: all that were delivered while the
+   * previous delete was committing go in the next statement. A row's delete waits for its insert.
+   */
+  private deleteDelivered(item: Item): void {
+    this.pendingDeletes.push(item);
+    this.deleting ??= this.deleteLoop().finally(() => {
+      this.deleting = undefined;
+      this.notifyIdle();
     });
+  }
+
+  private async deleteLoop(): Promise<void> {
+    while (this.pendingDeletes.length > 0) {
+      const batch = this.pendingDeletes;
+      this.pendingDeletes = [];
+      await Promise.all(batch.map((b) => b.persisted));
+      await this.record((w) =>
+        w.run(`DELETE FROM notify_outbox WHERE list_contains(from_json($ids, '["VARCHAR"]'), id)`, {
+          ids: JSON.stringify(batch.map((b) => b.id)),
+        }),
+      );
+    }
   }
 
   /** Writes a delivery's outcome unless shutdown has passed (the row then stays for the next start). */

@@ -81,6 +81,9 @@ export class RulesConsumer {
   /** The position last persisted (what a restart resumes from). */
   private committedSeq = 0;
   private pendingCommit: Promise<void> = Promise.resolve();
+  /** The newest position processed, which the commit loop persists. */
+  private wantedSeq = 0;
+  private committing = false;
   private started = false;
   private stopped = false;
   private stopping: Promise<void> | undefined;
@@ -229,7 +232,7 @@ export class RulesConsumer {
       for (const { rule, trip } of trips) await this.pauseRule(rule, trip);
       if (done > this.cursor) {
         this.cursor = done;
-        await this.commit(done);
+        this.commit(done);
       }
       this.stats.received += consumed;
       return consumed;
@@ -238,29 +241,47 @@ export class RulesConsumer {
 
   /**
    * Persists the cursor once the batch's notifications are durable in the outbox — behind the
-   * next batch rather than before it: both wait on the database's one writer, which ingest keeps
-   * busy, and waiting there for every batch would bound the consumer by commit latency. At most
-   * one commit is outstanding; `committed()` waits for it.
+   * next batch rather than before it: both wait on the database's one writer, and waiting there
+   * for every batch would bound the consumer by commit latency. One commit is in flight at a
+   * time; positions reached meanwhile are coalesced into the next one (only the newest counts),
+   * so reading never waits for the writer. `committed()` waits for all of it.
    */
-  private async commit(seq: number): Promise<void> {
-    await this.pendingCommit;
-    this.pendingCommit = this.o.dispatcher
-      .persisted()
-      .then(() => this.o.log.setCursor(this.consumer, seq))
-      .then(
-        () => {
+  private commit(seq: number): void {
+    this.wantedSeq = seq;
+    if (!this.committing) {
+      this.committing = true;
+      this.pendingCommit = this.commitLoop();
+    }
+  }
+
+  private async commitLoop(): Promise<void> {
+    try {
+      while (this.wantedSeq > this.committedSeq) {
+        const seq = this.wantedSeq;
+        try {
+          // Everything enqueued so far, which includes every batch up to `seq`, is then in the outbox.
+          await this.o.dispatcher.persisted();
+          await this.o.log.setCursor(this.consumer, seq);
           this.committedSeq = seq;
-        },
-        (err: unknown) => {
+        } catch (err) {
           this.stats.failed++;
           this.o.onError?.(err);
-        },
-      );
+          return;
+        }
+      }
+    } finally {
+      this.committing = false;
+    }
   }
 
   /** Resolves once the cursor of every batch processed so far is persisted. */
   async committed(): Promise<number> {
-    await this.pendingCommit;
+    // A pass that failed left its position behind: try it once more.
+    if (!this.committing && this.wantedSeq > this.committedSeq) {
+      this.committing = true;
+      this.pendingCommit = this.commitLoop();
+    }
+    while (this.committing) await this.pendingCommit;
     return this.committedSeq;
   }
 
