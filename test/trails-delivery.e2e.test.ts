@@ -190,6 +190,33 @@ describe.skipIf(!hasMoto)(
       return { status: r.status, stdout: r.stdout, stderr: r.stderr };
     }
 
+    /** Ours the way the AWS CLI works: the trail and its keys from our API, the bucket on the S3 service. */
+    function validateWithOpentrailApi(trailArn: string, start: string, end: string) {
+      const r = spawnSync(
+        process.execPath,
+        [
+          BIN,
+          'validate-logs',
+          '--trail-arn',
+          trailArn,
+          '--start-time',
+          start,
+          '--end-time',
+          end,
+          '--verbose',
+          '--endpoint-url',
+          server.url,
+          '--s3-endpoint',
+          s3.endpoint,
+          '--s3-force-path-style',
+          '--region',
+          'us-east-1',
+        ],
+        { env: { ...awsEnv(server.admin) }, encoding: 'utf8', timeout: 120_000 },
+      );
+      return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    }
+
     /** The verdict lines of a report (per digest and per log file), sorted. */
     const verdicts = (r: { stdout: string; stderr: string }) =>
       `${r.stdout}\n${r.stderr}`
@@ -302,6 +329,10 @@ describe.skipIf(!hasMoto)(
       expect(ours.status, ours.stderr).toBe(1);
       expect(verdicts(ours)).toEqual(verdicts(tampered));
       expect(verdicts(ours).length).toBe(digestCount + view.logs.size);
+      // --endpoint-url (GetTrail, ListPublicKeys) and --s3-endpoint: the same verdicts again, no files copied.
+      const viaApi = validateWithOpentrailApi(trailArn, started, end);
+      expect(viaApi.status, viaApi.stderr).toBe(1);
+      expect(verdicts(viaApi)).toEqual(verdicts(tampered));
     }, 240_000);
   },
 );

@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { copyFixtureScenario, DIGEST_BASICS } from '../integrity/testdata/chain.js';
-import { UsageError } from './usage-error.js';
 import { registerValidateLogsCommand } from './validate-logs.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ot-cli-validate-'));
@@ -70,15 +71,43 @@ describe('opentrail validate-logs', () => {
     expect(r.stderr).toContain('INVALID: has been moved from its original location');
   });
 
-  it('says clearly what is missing or not implemented yet', async () => {
-    await expect(run([...base, '--public-keys', 'x.json'])).rejects.toThrow(UsageError);
-    await expect(run([...base, '--dir', root])).rejects.toThrow(/--public-keys FILE/);
-    await expect(run([...base, '--dir', root, '--public-keys', 'x', '--endpoint-url', 'http://h'])).rejects.toThrow(
-      /--endpoint-url .* not implemented yet/,
+  it('says clearly what is missing or contradictory', async () => {
+    await expect(run([...base, '--public-keys', 'x.json'])).rejects.toThrow(/give --dir DIR .* or --s3-endpoint URL/);
+    await expect(run([...base, '--dir', root])).rejects.toThrow(/--endpoint-url URL .* or --public-keys FILE/);
+    await expect(run([...base, '--dir', root, '--s3-endpoint', 'http://h', '--public-keys', 'x'])).rejects.toThrow(
+      /either --dir DIR .* or --s3-endpoint URL .*, not both/,
     );
-    await expect(run([...base, '--s3-endpoint', 'http://h'])).rejects.toThrow(/--s3-endpoint is not implemented yet/);
+    await expect(run([...base, '--s3-endpoint', 'http://h', '--public-keys', 'x'])).rejects.toThrow(
+      /with --s3-endpoint, give --s3-bucket or --endpoint-url/,
+    );
     const r = await run([...base, '--dir', join(root, 'heldout-ct-bucket'), '--public-keys', join(root, 'none.json')]);
     expect(r.exitCode).toBe(255);
     expect(r.stderr).toMatch(/^\ncannot read public keys from .*none\.json/);
+  });
+
+  it('reports an API it cannot reach as the AWS CLI reports a failed call: exit 255', async () => {
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    await new Promise<void>((r) => server.close(() => r()));
+    const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+    process.env.AWS_ACCESS_KEY_ID = 'AKIDEXAMPLE';
+    process.env.AWS_SECRET_ACCESS_KEY = 'secret';
+    try {
+      const r = await run([
+        ...base,
+        '--dir',
+        join(root, 'heldout-ct-bucket'),
+        '--endpoint-url',
+        `http://127.0.0.1:${port}`,
+      ]);
+      expect(r.exitCode).toBe(255);
+      expect(r.stderr).toBe(`\ncannot reach http://127.0.0.1:${port} for GetTrail (ECONNREFUSED)\n`);
+    } finally {
+      if (saved.id === undefined) delete process.env.AWS_ACCESS_KEY_ID;
+      else process.env.AWS_ACCESS_KEY_ID = saved.id;
+      if (saved.secret === undefined) delete process.env.AWS_SECRET_ACCESS_KEY;
+      else process.env.AWS_SECRET_ACCESS_KEY = saved.secret;
+    }
   });
 });
