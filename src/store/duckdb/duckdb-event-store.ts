@@ -43,6 +43,9 @@ export function decodeCursor(token: string): Cursor | undefined {
 
 export class InvalidCursorError extends Error {}
 
+/** Numbers the store objects of the process for the page checkers (see CheckRequest.owner). */
+let nextOwner = 1;
+
 /** Rows of the events table scanned per index fill query. */
 const INDEX_FILL_ROWS = 500_000;
 /** Candidates checked per round when several attributes are ANDed. */
@@ -134,6 +137,8 @@ export class DuckDBEventStore implements EventStore {
 
   /** The log's record segments (`<data-dir>/records`, see RecordSegments), read by the page checkers. */
   private readonly segmentsDir: string;
+  /** Who this store is to the page checkers, which keep its segment files open until it closes. */
+  private readonly owner = nextOwner++;
 
   constructor(private readonly db: EmbeddedDatabase) {
     this.segmentsDir = join(dirname(db.path), 'records');
@@ -275,6 +280,7 @@ export class DuckDBEventStore implements EventStore {
     }
     const hits = await pageCheckers.check({
       dir: this.segmentsDir,
+      owner: this.owner,
       specs,
       query: q,
       prunedBefore: this.prunedBefore ?? null,
@@ -323,6 +329,7 @@ export class DuckDBEventStore implements EventStore {
   /** Stops an index fill in progress and waits for it, so the database can close under it. */
   async close(): Promise<void> {
     this.closing = true;
+    pageCheckers.release(this.owner);
     await this.building.catch(() => undefined);
   }
 

@@ -5,6 +5,12 @@ import type { LookupQuery } from '../event-store.js';
 /** What the main thread asks a page-check thread (page-check-worker.ts). */
 export interface CheckRequest {
   id: number;
+  /**
+   * The store asking (one number per store object): the thread keeps its files open per owner
+   * and closes them when the owner is released, so a data directory removed and made again at
+   * the same path is never read through a stale descriptor.
+   */
+  owner: number;
   /** The log's segment directory (`<data-dir>/records`). */
   dir: string;
   /** [segment, offset, length] of each candidate, newest first. */
@@ -14,6 +20,11 @@ export interface CheckRequest {
   prunedBefore: number | null;
   /** Stop after this many records that answer the query. */
   limit: number;
+}
+
+/** Tells a page-check thread that an owner is closed: its files are closed too. */
+export interface ReleaseRequest {
+  release: number;
 }
 
 export interface CheckedRecord {

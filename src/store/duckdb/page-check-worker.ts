@@ -12,28 +12,43 @@ import type { CloudTrailRecord } from '../../event/types.js';
 import { summaryOf } from '../../event/summary.js';
 import type { LookupQuery } from '../event-store.js';
 import { matchesLookup } from '../lookup-match.js';
-import { segmentPath, type CheckReply, type CheckRequest, type CheckedRecord } from './page-check-protocol.js';
+import {
+  segmentPath,
+  type CheckReply,
+  type CheckRequest,
+  type CheckedRecord,
+  type ReleaseRequest,
+} from './page-check-protocol.js';
 
-/** Open segment files by path; a bounded number, the oldest closed first. */
+/** Open segment files by owner and path; a bounded number, the oldest closed first. */
 const MAX_OPEN_FILES = 256;
-const files = new Map<string, number>();
+const files = new Map<string, { owner: number; fd: number }>();
 
-function fdOf(path: string): number {
-  let fd = files.get(path);
-  if (fd !== undefined) return fd;
+function fdOf(owner: number, path: string): number {
+  const key = `${owner}\n${path}`;
+  const open = files.get(key);
+  if (open !== undefined) return open.fd;
   if (files.size >= MAX_OPEN_FILES) {
-    const [oldest, old] = files.entries().next().value as [string, number];
+    const [oldest, old] = files.entries().next().value as [string, { fd: number }];
     files.delete(oldest);
-    closeSync(old);
+    closeSync(old.fd);
   }
-  fd = openSync(path, 'r');
-  files.set(path, fd);
+  const fd = openSync(path, 'r');
+  files.set(key, { owner, fd });
   return fd;
 }
 
-function readRecord(path: string, offset: number, length: number): string {
+function release(owner: number): void {
+  for (const [key, open] of files) {
+    if (open.owner !== owner) continue;
+    files.delete(key);
+    closeSync(open.fd);
+  }
+}
+
+function readRecord(owner: number, path: string, offset: number, length: number): string {
   const buf = Buffer.allocUnsafe(length);
-  const fd = fdOf(path);
+  const fd = fdOf(owner, path);
   let got = 0;
   while (got < length) {
     const n = readSync(fd, buf, got, length - got, offset + got);
@@ -49,7 +64,7 @@ function check(m: CheckRequest): CheckedRecord[] {
   const n = m.specs.length / 3;
   for (let i = 0; i < n && hits.length < m.limit; i++) {
     const path = segmentPath(m.dir, m.specs[i * 3]!);
-    const json = readRecord(path, m.specs[i * 3 + 1]!, m.specs[i * 3 + 2]!);
+    const json = readRecord(m.owner, path, m.specs[i * 3 + 1]!, m.specs[i * 3 + 2]!);
     const record = JSON.parse(json) as CloudTrailRecord;
     const timeMs = Date.parse(record.eventTime);
     // Retention deletes rows, not segment bytes: an event older than the last cut is gone.
@@ -75,7 +90,8 @@ function quote(hits: CheckedRecord[]): ArrayBuffer {
   return bytes.buffer as ArrayBuffer;
 }
 
-parentPort!.on('message', (m: CheckRequest) => {
+parentPort!.on('message', (m: CheckRequest | ReleaseRequest) => {
+  if ('release' in m) return release(m.release);
   let reply: CheckReply;
   try {
     const hits = check(m);

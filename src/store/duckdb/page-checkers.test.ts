@@ -57,7 +57,14 @@ describe('PageCheckers', () => {
 
   it('answers with the candidates that match, in their order, as text, eventTime and summary', async () => {
     const order = [9, 8, 7, 6, 5, 4, 3, 2, 1, 0];
-    const hits = await checkers.check({ dir, specs: specs(order), query: query(), prunedBefore: null, limit: 50 });
+    const hits = await checkers.check({
+      dir,
+      owner: 1,
+      specs: specs(order),
+      query: query(),
+      prunedBefore: null,
+      limit: 50,
+    });
     expect(hits.map((h) => h.index)).toEqual([1, 3, 5, 7, 9]);
     expect(hits.map((h) => h.json)).toEqual([8, 6, 4, 2, 0].map((i) => records[i]));
     expect(hits.map((h) => h.quoted.toString('utf8'))).toEqual(hits.map((h) => JSON.stringify(h.json)));
@@ -77,10 +84,10 @@ describe('PageCheckers', () => {
   it('stops at the limit, skips events before the retention cut-off and other accounts', async () => {
     const all = [10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0];
     const q = query({ attributes: [] });
-    const limited = await checkers.check({ dir, specs: specs(all), query: q, prunedBefore: null, limit: 3 });
+    const limited = await checkers.check({ dir, owner: 1, specs: specs(all), query: q, prunedBefore: null, limit: 3 });
     expect(limited.map((h) => h.summary.eventId)).toEqual(['id-9', 'id-8', 'id-7']);
     const cut = Date.UTC(2024, 0, 1) + 7000;
-    const kept = await checkers.check({ dir, specs: specs(all), query: q, prunedBefore: cut, limit: 50 });
+    const kept = await checkers.check({ dir, owner: 1, specs: specs(all), query: q, prunedBefore: cut, limit: 50 });
     expect(kept.map((h) => h.summary.eventId)).toEqual(['id-9', 'id-8', 'id-7']);
   });
 
@@ -88,23 +95,55 @@ describe('PageCheckers', () => {
     const pages = Array.from({ length: 40 }, (_, p) => [p % 10]);
     const answers = await Promise.all(
       pages.map((page) =>
-        checkers.check({ dir, specs: specs(page), query: query({ attributes: [] }), prunedBefore: null, limit: 1 }),
+        checkers.check({
+          dir,
+          owner: 1,
+          specs: specs(page),
+          query: query({ attributes: [] }),
+          prunedBefore: null,
+          limit: 1,
+        }),
       ),
     );
     expect(answers.map((a) => a[0]?.summary.eventId)).toEqual(pages.map(([i]) => `id-${i}`));
   });
 
+  it('reads a directory made again at the same path afresh once its owner was released', async () => {
+    const again = join(root, 'again');
+    const write = (text: string) => {
+      removeDir(again);
+      mkdirSync(again);
+      writeFileSync(segmentPath(again, 1), text + '\n');
+      return new Float64Array([1, 0, Buffer.byteLength(text)]);
+    };
+    const q = query({ attributes: [] });
+    const first = write(record(1));
+    const before = await checkers.check({ dir: again, owner: 5, specs: first, query: q, prunedBefore: null, limit: 1 });
+    expect(before[0]?.summary.eventId).toBe('id-1');
+    checkers.release(5);
+    const second = write(record(2));
+    const after = await checkers.check({ dir: again, owner: 5, specs: second, query: q, prunedBefore: null, limit: 1 });
+    expect(after[0]?.summary.eventId).toBe('id-2');
+  });
+
   it('says which file failed when a record lies past its end or the file is missing', async () => {
     const past = new Float64Array([1, offset + 10, 20]);
-    await expect(checkers.check({ dir, specs: past, query: query(), prunedBefore: null, limit: 1 })).rejects.toThrow(
-      /checking a lookup page's records failed: .*00000001\.records ends before offset/,
-    );
+    await expect(
+      checkers.check({ dir, owner: 1, specs: past, query: query(), prunedBefore: null, limit: 1 }),
+    ).rejects.toThrow(/checking a lookup page's records failed: .*00000001\.records ends before offset/);
     const missing = new Float64Array([7, 0, 20]);
-    await expect(checkers.check({ dir, specs: missing, query: query(), prunedBefore: null, limit: 1 })).rejects.toThrow(
-      /00000007\.records/,
-    );
+    await expect(
+      checkers.check({ dir, owner: 1, specs: missing, query: query(), prunedBefore: null, limit: 1 }),
+    ).rejects.toThrow(/00000007\.records/);
     // The threads go on serving after a failure.
-    const hits = await checkers.check({ dir, specs: specs([0]), query: query(), prunedBefore: null, limit: 1 });
+    const hits = await checkers.check({
+      dir,
+      owner: 1,
+      specs: specs([0]),
+      query: query(),
+      prunedBefore: null,
+      limit: 1,
+    });
     expect(hits).toHaveLength(1);
   });
 });

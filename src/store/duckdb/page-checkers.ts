@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { CheckReply, CheckRequest, CheckedPageRecord } from './page-check-protocol.js';
+import type { CheckReply, CheckRequest, CheckedPageRecord, ReleaseRequest } from './page-check-protocol.js';
 
 /** Threads started at most: pages whose records are not in the page cache wait side by side. */
 export const PAGE_CHECKERS = 4;
@@ -56,6 +56,11 @@ export class PageCheckers {
       if (checker.pending++ === 0) checker.worker.ref();
       checker.worker.postMessage({ ...request, id } satisfies CheckRequest);
     });
+  }
+
+  /** A store is closed: every thread closes the files it opened for it. */
+  release(owner: number): void {
+    for (const c of this.checkers) c.worker.postMessage({ release: owner } satisfies ReleaseRequest);
   }
 
   private leastBusy(): Checker {
