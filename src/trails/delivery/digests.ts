@@ -46,41 +46,43 @@ export async function writeDigests(
   const prefix = normalizeKeyPrefix(trail.s3KeyPrefix);
   const organizationId = deliveryOrganizationId(trail);
   const putOptions = trailPutOptions(trail);
-  const links: ChainLink[] = [];
-  for (const g of groups.values()) {
-    const previous = period.chain.find((l) => l.accountId === g.accountId && l.region === g.region);
-    const digest = buildDigest({
-      ...(prefix !== '' ? { prefix } : {}),
-      ...(organizationId !== undefined ? { organizationId } : {}),
-      accountId: g.accountId,
-      sourceRegion: g.region,
-      trailName: trail.name,
-      homeRegion: trail.homeRegion,
-      bucket: sink.bucket,
-      startMs: period.startMs,
-      endMs: period.endMs,
-      publicKeyFingerprint: key.fingerprint,
-      logFiles: g.files.map((f) => ({
-        bucket: f.bucket,
-        key: f.key,
-        sha256Hex: f.sha256,
-        oldestEventTimeMs: f.oldestMs,
-        newestEventTimeMs: f.newestMs,
-      })),
-      previous: previous
-        ? { bucket: previous.bucket, key: previous.key, sha256Hex: previous.sha256, signature: previous.signature }
-        : null,
-    });
-    const metadata = signDigest(key.privateKey, digest);
-    await sink.put(digest.key, digest.gzipped, { ...putOptions, metadata });
-    links.push({
-      accountId: g.accountId,
-      region: g.region,
-      bucket: digest.bucket,
-      key: digest.key,
-      sha256: digest.sha256Hex,
-      signature: metadata.signature,
-    });
-  }
-  return links;
+  // Each account and region has its own chain: the digests are independent and stored side by
+  // side, so the durable puts (a sync each) overlap instead of queueing one after another.
+  return Promise.all(
+    [...groups.values()].map(async (g): Promise<ChainLink> => {
+      const previous = period.chain.find((l) => l.accountId === g.accountId && l.region === g.region);
+      const digest = buildDigest({
+        ...(prefix !== '' ? { prefix } : {}),
+        ...(organizationId !== undefined ? { organizationId } : {}),
+        accountId: g.accountId,
+        sourceRegion: g.region,
+        trailName: trail.name,
+        homeRegion: trail.homeRegion,
+        bucket: sink.bucket,
+        startMs: period.startMs,
+        endMs: period.endMs,
+        publicKeyFingerprint: key.fingerprint,
+        logFiles: g.files.map((f) => ({
+          bucket: f.bucket,
+          key: f.key,
+          sha256Hex: f.sha256,
+          oldestEventTimeMs: f.oldestMs,
+          newestEventTimeMs: f.newestMs,
+        })),
+        previous: previous
+          ? { bucket: previous.bucket, key: previous.key, sha256Hex: previous.sha256, signature: previous.signature }
+          : null,
+      });
+      const metadata = signDigest(key.privateKey, digest);
+      await sink.put(digest.key, digest.gzipped, { ...putOptions, metadata });
+      return {
+        accountId: g.accountId,
+        region: g.region,
+        bucket: digest.bucket,
+        key: digest.key,
+        sha256: digest.sha256Hex,
+        signature: metadata.signature,
+      };
+    }),
+  );
 }

@@ -379,12 +379,21 @@ export class DeliveryScheduler {
 
   /** Reads covered events up to `target`; at the size cap the batch is flushed and reading goes on. */
   private async readInto(live: LiveTrail, target: number, options: { flushAtCap: boolean }): Promise<void> {
+    const read = (after: number) => this.o.log.readBatch(after, Math.min(READ_CHUNK, target - after));
+    let ahead: { after: number; events: ReturnType<typeof read> } | undefined;
     while (live.readUpTo < target) {
-      const events = await this.o.log.readBatch(live.readUpTo, Math.min(READ_CHUNK, target - live.readUpTo));
+      const events = await (ahead?.after === live.readUpTo ? ahead.events : read(live.readUpTo));
+      ahead = undefined;
       // Everything up to target is committed: no event left below it (pruned, or seqs not taken) means none will come.
       if (events.length === 0 || events[0]!.seq > target) {
         live.readUpTo = target;
         break;
+      }
+      // The next chunk is read (DuckDB's thread, the segment files) while this one is matched.
+      const last = events[events.length - 1]!.seq;
+      if (last < target) {
+        ahead = { after: last, events: read(last) };
+        ahead.events.catch(() => undefined); // awaited below when used; a failure surfaces there
       }
       for (const e of events) {
         if (e.seq > target) break;
