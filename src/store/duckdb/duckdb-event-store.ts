@@ -150,14 +150,14 @@ export class DuckDBEventStore implements EventStore {
    */
   async buildIndex(log: DuckDBEventLog): Promise<void> {
     const upTo = log.headSeqNow();
-    const building = this.db.read((c) => fillLookupIndex(c, upTo, () => this.closing));
+    const building = this.db.readEvents((c) => fillLookupIndex(c, upTo, () => this.closing));
     this.building = building.then(() => undefined);
     const index = await building;
     if (!index) return;
     // From here every commit reaches the index; the few committed during the fill are read now.
     const head = log.attachIndex(index);
     for (let from = upTo; from < head; from += INDEX_FILL_ROWS) {
-      const r = await this.db.read((c) =>
+      const r = await this.db.readEvents((c) =>
         c.runAndReadAll(
           `SELECT seq, account_id, event_id, epoch_ms(event_time), event_name, event_source, event_category,
                   read_only, username, access_key_id, resource_types, resource_names, rec_segment, rec_offset, rec_length
@@ -306,7 +306,7 @@ export class DuckDBEventStore implements EventStore {
       seqs === undefined
         ? 'events'
         : `(WITH picked AS MATERIALIZED (SELECT * FROM events WHERE seq IN (${seqs.map((n) => Math.floor(n)).join(',')})) SELECT * FROM picked)`;
-    const r = await this.db.read((c) =>
+    const r = await this.db.readEvents((c) =>
       c.runAndReadAll(
         `SELECT seq, epoch_ms(event_time), record FROM ${source} WHERE ${where.join(' AND ')}
        ORDER BY event_time DESC, seq DESC LIMIT $limit`,
@@ -334,7 +334,7 @@ export class DuckDBEventStore implements EventStore {
   }
 
   async getEvent(accountId: string, eventId: string): Promise<StoredEvent | undefined> {
-    const r = await this.db.read((c) =>
+    const r = await this.db.readEvents((c) =>
       c.runAndReadAll('SELECT seq, record FROM events WHERE account_id = $a AND event_id = $e LIMIT 1', {
         a: accountId,
         e: eventId,
@@ -346,10 +346,10 @@ export class DuckDBEventStore implements EventStore {
 
   async countEvents(accountId?: string): Promise<number> {
     const r = accountId
-      ? await this.db.read((c) =>
+      ? await this.db.readEvents((c) =>
           c.runAndReadAll('SELECT count(*) FROM events WHERE account_id = $a', { a: accountId }),
         )
-      : await this.db.read((c) => c.runAndReadAll('SELECT count(*) FROM events'));
+      : await this.db.readEvents((c) => c.runAndReadAll('SELECT count(*) FROM events'));
     return Number(r.getRows()[0]?.[0] ?? 0);
   }
 
