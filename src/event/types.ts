@@ -147,6 +147,10 @@ export interface CloudTrailRecord {
 
 /** A record after normalisation, with the values the log and the store index on. */
 export interface NormalizedEvent {
+  /**
+   * The parsed record; for events normalised in an import worker thread only its lookup view
+   * (`lookupViewOf`: the fields lookup attributes come from). Read whole records from `json`.
+   */
   record: CloudTrailRecord;
   /** The record serialised once, at normalisation; stored and delivered as is. */
   json: string;
