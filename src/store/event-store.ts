@@ -1,4 +1,3 @@
-import type { EventSummary } from '../event/summary.js';
 import type { CloudTrailRecord } from '../event/types.js';
 
 /** What an implementation can do, declared instead of "is this DuckDB?" checks (DESIGN §3). */
@@ -39,13 +38,8 @@ export interface LookupQuery {
 
 export interface StoredEvent {
   seq: number;
-  /** The parsed record; a store may parse it only when it is first read. */
-  readonly record: CloudTrailRecord;
+  record: CloudTrailRecord;
   json: string;
-  /** What event history shows of it, when the store has that at hand without parsing `json`. */
-  summary?: EventSummary;
-  /** `json` as a JSON string literal, UTF-8 (what LookupEvents embeds), when the store has it. */
-  quotedJson?: Buffer;
 }
 
 export interface LookupPage {

@@ -6,6 +6,4 @@ export interface Operation {
   /** Read-only operations are recorded with readOnly true by the self-audit. */
   readOnly: boolean;
   handle(input: Record<string, unknown>, call: { ctx: AppContext; caller: Caller }): Promise<Record<string, unknown>>;
-  /** The response body for `handle`'s output, when the operation writes it faster than JSON.stringify. */
-  encode?(output: Record<string, unknown>): string | Buffer;
 }

@@ -4,10 +4,10 @@ import type { CloudTrailRecord } from '../../event/types.js';
 import type { EventStore, LookupPage, LookupQuery, StoreStats, StoredEvent } from '../event-store.js';
 import type { EmbeddedDatabase } from './database.js';
 import type { DuckDBEventLog } from '../../log/duckdb/duckdb-event-log.js';
-import type { EventSummary } from '../../event/summary.js';
+import type { RecordLocation } from '../../log/duckdb/record-segments.js';
+import { matchesLookup } from '../lookup-match.js';
 import { MAX_INDEXED_SEQ, type IndexedEvent, type LookupIndex } from './lookup-index.js';
 import { fillLookupIndex } from './lookup-index-fill.js';
-import { pageCheckers } from './page-checkers.js';
 
 /** The column each lookup attribute filters, and how. */
 const ATTRIBUTE_FILTERS: Record<LookupQuery['attributes'][number]['key'], (param: string) => string> = {
@@ -43,9 +43,6 @@ export function decodeCursor(token: string): Cursor | undefined {
 
 export class InvalidCursorError extends Error {}
 
-/** Numbers the store objects of the process for the page checkers (see CheckRequest.owner). */
-let nextOwner = 1;
-
 /** Rows of the events table scanned per index fill query. */
 const INDEX_FILL_ROWS = 500_000;
 /** Candidates checked per round when several attributes are ANDed. */
@@ -55,10 +52,8 @@ interface Row {
   seq: number;
   timeMs: number;
   json: string;
-  /** What event history shows of it, when the row was checked in a page-check thread. */
-  summary?: EventSummary;
-  /** `json` as a JSON string literal, UTF-8, from the same thread. */
-  quoted?: Buffer;
+  /** The parsed record, when the row was checked in JavaScript. */
+  record?: CloudTrailRecord;
 }
 
 interface Filter {
@@ -135,14 +130,7 @@ export class DuckDBEventStore implements EventStore {
   private prunedBefore: number | undefined;
   private log: DuckDBEventLog | undefined;
 
-  /** The log's record segments (`<data-dir>/records`, see RecordSegments), read by the page checkers. */
-  private readonly segmentsDir: string;
-  /** Who this store is to the page checkers, which keep its segment files open until it closes. */
-  private readonly owner = nextOwner++;
-
-  constructor(private readonly db: EmbeddedDatabase) {
-    this.segmentsDir = join(dirname(db.path), 'records');
-  }
+  constructor(private readonly db: EmbeddedDatabase) {}
 
   /**
    * Fills the lookup index from the table and keeps it current through the log's commits.
@@ -171,8 +159,6 @@ export class DuckDBEventStore implements EventStore {
     if (this.prunedBefore !== undefined) index.pruneBefore(this.prunedBefore);
     this.index = index;
     this.log = log;
-    // Lookups go through the index from now on; their page-check threads load meanwhile.
-    pageCheckers.warm();
   }
 
   async lookup(q: LookupQuery): Promise<LookupPage> {
@@ -214,7 +200,7 @@ export class DuckDBEventStore implements EventStore {
       if (seq === undefined || q.attributes.some((a) => a.key === 'EventId' && a.value !== byId.value)) {
         return { events: [] };
       }
-      const [row] = await this.candidates(q, filter, [seq], 2, index);
+      const [row] = await this.candidates(q, filter, [seq], 2, index, log);
       const after =
         !from || row === undefined || row.timeMs < from.timeMs || (row.timeMs === from.timeMs && row.seq < from.seq);
       return this.pageOf(row && after ? [row] : [], q.limit);
@@ -249,7 +235,7 @@ export class DuckDBEventStore implements EventStore {
         from: position,
       });
       if (candidates.seqs.length === 0) break;
-      rows.push(...(await this.candidates(q, filter, candidates.seqs, want - rows.length, index)));
+      rows.push(...(await this.candidates(q, filter, candidates.seqs, want - rows.length, index, log)));
       if (rows.length >= want || candidates.seqs.length < batch || !candidates.last) break;
       // Continue after the oldest candidate of this round (also when retention removed some).
       position = candidates.last;
@@ -259,9 +245,8 @@ export class DuckDBEventStore implements EventStore {
 
   /**
    * The candidates (newest first) that really answer the query, at most `limit`. Their records
-   * are read from the log's segment files, parsed and checked with the SQL filters' meaning
-   * (matchesLookup) by the page-check threads, off the event loop; rows written before segments
-   * existed are read and checked by SQL.
+   * come from the log's segment files and are checked in JavaScript with the SQL filters'
+   * meaning (matchesLookup); rows written before segments existed are read and checked by SQL.
    */
   private async candidates(
     q: LookupQuery,
@@ -269,30 +254,23 @@ export class DuckDBEventStore implements EventStore {
     seqs: number[],
     limit: number,
     index: LookupIndex,
+    log: DuckDBEventLog,
   ): Promise<Row[]> {
-    const specs = new Float64Array(seqs.length * 3);
-    for (let i = 0; i < seqs.length; i++) {
-      const loc = index.locationOf(seqs[i]!);
-      if (!loc) return this.select(filter.where, { ...filter.params, limit }, seqs);
-      specs[i * 3] = loc.segment;
-      specs[i * 3 + 1] = loc.offset;
-      specs[i * 3 + 2] = loc.length;
+    const locations = seqs.map((seq) => index.locationOf(seq));
+    if (locations.some((l) => l === undefined)) {
+      return this.select(filter.where, { ...filter.params, limit }, seqs);
     }
-    const hits = await pageCheckers.check({
-      dir: this.segmentsDir,
-      owner: this.owner,
-      specs,
-      query: q,
-      prunedBefore: this.prunedBefore ?? null,
-      limit,
-    });
-    return hits.map((h) => ({
-      seq: seqs[h.index]!,
-      timeMs: h.timeMs,
-      json: h.json,
-      summary: h.summary,
-      quoted: h.quoted,
-    }));
+    const records = await log.readRecords(locations as RecordLocation[]);
+    const rows: Row[] = [];
+    for (let i = 0; i < records.length && rows.length < limit; i++) {
+      const json = records[i]!;
+      const record = JSON.parse(json) as CloudTrailRecord;
+      const timeMs = Date.parse(record.eventTime);
+      // Retention deletes rows, not segment bytes: an event older than the last cut is gone.
+      if (this.prunedBefore !== undefined && timeMs < this.prunedBefore) continue;
+      if (matchesLookup(record, timeMs, q)) rows.push({ seq: seqs[i]!, timeMs, json, record });
+    }
+    return rows;
   }
 
   /**
@@ -321,7 +299,7 @@ export class DuckDBEventStore implements EventStore {
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
-      events: page.map((r) => (r.summary ? lazyStored(r.seq, r.json, r.summary, r.quoted) : toStored(r.seq, r.json))),
+      events: page.map((r) => (r.record ? { seq: r.seq, json: r.json, record: r.record } : toStored(r.seq, r.json))),
       ...(more && last ? { cursor: encodeCursor({ timeMs: last.timeMs, seq: last.seq }) } : {}),
     };
   }
@@ -329,7 +307,6 @@ export class DuckDBEventStore implements EventStore {
   /** Stops an index fill in progress and waits for it, so the database can close under it. */
   async close(): Promise<void> {
     this.closing = true;
-    pageCheckers.release(this.owner);
     await this.building.catch(() => undefined);
   }
 
@@ -367,7 +344,7 @@ export class DuckDBEventStore implements EventStore {
   async stats(): Promise<StoreStats> {
     let bytesOnDisk = 0;
     // The database, its WAL and the log's record segments (see RecordSegments).
-    const segments = this.segmentsDir;
+    const segments = join(dirname(this.db.path), 'records');
     const files = [
       this.db.path,
       this.db.path + '.wal',
@@ -386,18 +363,4 @@ export class DuckDBEventStore implements EventStore {
 
 function toStored(seq: number, json: string): StoredEvent {
   return { seq, json, record: JSON.parse(json) as CloudTrailRecord };
-}
-
-/** An event whose record is parsed only if someone reads it (LookupEvents needs the summary only). */
-function lazyStored(seq: number, json: string, summary: EventSummary, quotedJson?: Buffer): StoredEvent {
-  let record: CloudTrailRecord | undefined;
-  return {
-    seq,
-    json,
-    summary,
-    ...(quotedJson ? { quotedJson } : {}),
-    get record() {
-      return (record ??= JSON.parse(json) as CloudTrailRecord);
-    },
-  };
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { summaryOf } from '../../../event/summary.js';
+import { lookupAttributesOf, usernameOf } from '../../../event/attributes.js';
 import {
   LOOKUP_ATTRIBUTE_KEYS,
   type LookupAttributeKey,
@@ -190,59 +190,35 @@ export function decodeNextToken(token: string, paramsDigest: string): string {
 // Response shape
 // ---------------------------------------------------------------------------------------------
 
-/** One Events[] item. The store may hand over its summary; otherwise it comes from the record. */
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
 function toEvent(e: StoredEvent): Record<string, unknown> {
-  const s = e.summary ?? summaryOf(e.record);
+  const r = e.record;
   const out: Record<string, unknown> = {};
-  if (s.eventId !== undefined) out.EventId = s.eventId;
-  if (s.eventName !== undefined) out.EventName = s.eventName;
-  if (s.readOnly !== undefined) out.ReadOnly = s.readOnly;
-  if (s.accessKeyId !== undefined) out.AccessKeyId = s.accessKeyId;
-  if (s.eventTimeMs !== undefined) out.EventTime = s.eventTimeMs / 1000;
-  if (s.eventSource !== undefined) out.EventSource = s.eventSource;
-  if (s.username !== undefined) out.Username = s.username;
-  out.Resources = s.resources.map((res) => {
+  const set = (name: string, v: unknown) => {
+    if (v !== undefined && v !== null) out[name] = v;
+  };
+  set('EventId', str(r.eventID));
+  const attrs = lookupAttributesOf(r);
+  set('EventName', attrs.eventName);
+  set('ReadOnly', typeof r.readOnly === 'boolean' ? String(r.readOnly) : str(r.readOnly));
+  set('AccessKeyId', str(r.userIdentity?.accessKeyId));
+  const ms = Date.parse(r.eventTime);
+  set('EventTime', Number.isFinite(ms) ? ms / 1000 : undefined);
+  set('EventSource', attrs.eventSource);
+  set('Username', usernameOf(r) ?? undefined);
+  out.Resources = (Array.isArray(r.resources) ? r.resources : []).map((res) => {
     const o: Record<string, string> = {};
-    if (res.type !== undefined) o.ResourceType = res.type;
-    if (res.arn !== undefined) o.ResourceName = res.arn;
+    const type = str(res?.type);
+    const arn = str(res?.ARN);
+    if (type !== undefined) o.ResourceType = type;
+    if (arn !== undefined) o.ResourceName = arn;
     return o;
   });
   out.CloudTrailEvent = e.json;
-  if (e.quotedJson) quotedCloudTrailEvent.set(out, e.quotedJson);
   return out;
-}
-
-/**
- * CloudTrailEvent of an Events[] item already written as a JSON string literal (UTF-8) by the
- * store's page-check threads. The item itself keeps the text, so the output stays what
- * JSON.stringify would write; encodeLookupEvents copies these bytes instead of escaping the
- * record again on the event loop and encoding it once more for the socket (measured: a fifth of
- * the server's main thread at 50 records of ~1.5 KB per answer).
- */
-const quotedCloudTrailEvent = new WeakMap<object, Buffer>();
-
-/** The response body: byte for byte what JSON.stringify(output) writes, in UTF-8. */
-export function encodeLookupEvents(output: Record<string, unknown>): Buffer {
-  const { Events: events, ...rest } = output as { Events: Record<string, unknown>[] } & Record<string, unknown>;
-  const chunks: Buffer[] = [];
-  let text = '{"Events":[';
-  events.forEach((item, i) => {
-    if (i > 0) text += ',';
-    const quoted = quotedCloudTrailEvent.get(item);
-    if (!quoted) {
-      text += JSON.stringify(item);
-      return;
-    }
-    const { CloudTrailEvent: _text, ...members } = item;
-    const head = JSON.stringify(members);
-    text += head === '{}' ? '{"CloudTrailEvent":' : head.slice(0, -1) + ',"CloudTrailEvent":';
-    chunks.push(Buffer.from(text, 'utf8'), quoted);
-    text = '}';
-  });
-  const tail = JSON.stringify(rest);
-  text += tail === '{}' ? ']}' : '],' + tail.slice(1);
-  chunks.push(Buffer.from(text, 'utf8'));
-  return Buffer.concat(chunks);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -252,7 +228,6 @@ export function encodeLookupEvents(output: Record<string, unknown>): Buffer {
 export const lookupEvents: Operation = {
   name: 'LookupEvents',
   readOnly: true,
-  encode: encodeLookupEvents,
   async handle(input, { ctx, caller }) {
     const p = parseParams(input);
     const hash = paramsHash(caller.accountId, p);
