@@ -240,7 +240,9 @@ async function rulesLatencySection(): Promise<string> {
   return `## Detect and respond: ingest → rule → webhook latency
 
 Events ingested at ${fmt(r.ratePerSecond)}/s for ${fmt(r.seconds)} s into a real embedded database, matched by the rules consumer (CIS-like rule
-plus 100 generated rules) and posted by the notify dispatcher to a local HTTP receiver (1 event in 20 matches).
+plus 100 generated rules) and posted by the notify dispatcher (256 deliveries in flight; \`serve\`'s default is 8) to an
+HTTP receiver in another process on the same machine (1 event in 20 matches: 500 webhooks/s). Ingest, consumer and
+dispatcher share one event loop, as in \`opentrail serve\`.
 
 | run | ingested | delivered | p50 | p99 | p99 from acknowledgement |
 |---|---|---|---|---|---|
