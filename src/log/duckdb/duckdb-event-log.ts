@@ -222,7 +222,7 @@ export class DuckDBEventLog implements EventLog {
       return this.tail.slice(from, from + limit);
     }
     if (afterSeq >= this.head) return [];
-    await this.materialized();
+    await this.materializer.whenMaterialized(Math.min(this.head, afterSeq + limit));
     const r = await this.db.read((c) =>
       c.runAndReadAll(
         `SELECT seq, epoch_ms(received_at), account_id, event_id, record FROM events
@@ -242,7 +242,8 @@ export class DuckDBEventLog implements EventLog {
   /** Events with seq > afterSeq with their lookup columns, records as bytes (see readRawBatch). */
   async readBatch(afterSeq: number, limit: number): Promise<RawLoggedEvent[]> {
     if (afterSeq >= this.head) return [];
-    await this.materialized();
+    // Only the rows this page can hold must be there, not every one acknowledged since.
+    await this.materializer.whenMaterialized(Math.min(this.head, afterSeq + limit));
     return readRawBatch(this.db, this.segments, afterSeq, limit);
   }
 
