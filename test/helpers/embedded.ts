@@ -5,6 +5,7 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
+import { afterEach } from 'vitest';
 import { normalizeRecord, type NormalizeContext } from '../../src/event/normalize.js';
 import type { NormalizedEvent } from '../../src/event/types.js';
 import { Ingestor } from '../../src/ingest/ingestor.js';
@@ -68,6 +69,31 @@ export async function openEmbedded(dir?: string): Promise<Embedded> {
       await store.close();
       await log.close();
       await db.close();
+    },
+  };
+}
+
+/**
+ * Embedded databases for the tests of one file: `open` them in a test, and after each test they
+ * are closed and their directories removed. `keep` adds a directory made some other way (a child
+ * process's). Call once, at the top level of the test file.
+ */
+export function embeddedPerTest(): { open(dir?: string): Promise<Embedded>; keep(dir: string): void } {
+  const opened: Embedded[] = [];
+  const dirs: string[] = [];
+  afterEach(async () => {
+    for (const e of opened.splice(0)) await e.close();
+    for (const d of dirs.splice(0)) removeDir(d);
+  });
+  return {
+    async open(dir) {
+      const e = await openEmbedded(dir);
+      opened.push(e);
+      if (!dirs.includes(e.dir)) dirs.push(e.dir);
+      return e;
+    },
+    keep(dir) {
+      if (!dirs.includes(dir)) dirs.push(dir);
     },
   };
 }

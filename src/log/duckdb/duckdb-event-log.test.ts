@@ -1,35 +1,21 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { NormalizedEvent } from '../../event/types.js';
 import {
   ACCOUNT_A,
   ACCOUNT_B,
   apiRecord,
   normalized,
-  openEmbedded,
-  removeDir,
+  embeddedPerTest,
   tempDir,
-  type Embedded,
 } from '../../../test/helpers/embedded.js';
 
 const RECEIVED = Date.UTC(2024, 4, 1, 12, 0, 0, 250);
 
-const opened: Embedded[] = [];
-const dirs: string[] = [];
-
-async function fresh(dir?: string): Promise<Embedded> {
-  const e = await openEmbedded(dir);
-  opened.push(e);
-  if (!dirs.includes(e.dir)) dirs.push(e.dir);
-  return e;
-}
-
-afterEach(async () => {
-  for (const e of opened.splice(0)) await e.close();
-  for (const d of dirs.splice(0)) removeDir(d);
-});
+const embedded = embeddedPerTest();
+const fresh = embedded.open;
 
 function ev(id: string, over: Record<string, unknown> = {}): NormalizedEvent {
   return normalized(apiRecord({ eventID: id, ...over }));
@@ -231,7 +217,6 @@ describe('DuckDBEventLog.read and cursors', () => {
     await first.log.setCursor('rules', 99);
     expect(await first.log.getCursor('rules')).toBe(99);
     await first.close();
-    opened.splice(opened.indexOf(first), 1);
     const again = await fresh(first.dir);
     expect(await again.log.getCursor('rules')).toBe(99);
   });
@@ -286,7 +271,7 @@ describe('DuckDBEventLog across restarts', () => {
 
   it('keeps an acknowledged append after the process dies without closing', async () => {
     const dir = tempDir();
-    dirs.push(dir);
+    embedded.keep(dir);
     const root = resolve(import.meta.dirname, '../../..');
     const script = join(dir, 'crash.mts');
     writeFileSync(

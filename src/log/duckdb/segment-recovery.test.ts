@@ -1,34 +1,20 @@
 import { appendFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { NormalizedEvent } from '../../event/types.js';
 import {
   ACCOUNT_A,
   ACCOUNT_B,
   apiRecord,
   normalized,
-  openEmbedded,
-  removeDir,
+  embeddedPerTest,
   tempDir,
-  type Embedded,
 } from '../../../test/helpers/embedded.js';
 import { EmbeddedDatabase } from '../../store/duckdb/database.js';
 import { RecordSegments } from './record-segments.js';
 
-const opened: Embedded[] = [];
-const dirs: string[] = [];
-
-async function open(dir?: string): Promise<Embedded> {
-  const e = await openEmbedded(dir);
-  opened.push(e);
-  if (!dirs.includes(e.dir)) dirs.push(e.dir);
-  return e;
-}
-
-afterEach(async () => {
-  for (const e of opened.splice(0)) await e.close();
-  for (const d of dirs.splice(0)) removeDir(d);
-});
+const embedded = embeddedPerTest();
+const open = embedded.open;
 
 function ev(id: string, over: Record<string, unknown> = {}, account = ACCOUNT_A): NormalizedEvent {
   return normalized(apiRecord({ eventID: id, recipientAccountId: account, ...over }), { accountId: account });
@@ -50,7 +36,7 @@ async function acknowledgedWithoutRows(dir: string, events: NormalizedEvent[], f
 describe('recovery of acknowledged events from the segments', () => {
   it('rebuilds the rows a crash kept from committing: readable, looked up, idempotent, in sequence', async () => {
     const dir = tempDir();
-    dirs.push(dir);
+    embedded.keep(dir);
     // The database exists with its schema, as it does before the first append.
     await (await EmbeddedDatabase.open(dir)).close();
     const events = [ev('lost-1'), ev('lost-2', { eventName: 'DeleteBucket' }), ev('lost-3', {}, ACCOUNT_B)];
