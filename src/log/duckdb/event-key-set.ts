@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * The idempotency index of the embedded log: the 128-bit MD5 of (recipientAccountId, eventID)
@@ -29,12 +29,7 @@ export class EventKeySet {
   /** The key of one event. */
   static keyOf(accountId: string, eventId: string): Buffer {
     // Length-prefixed, so no (account, id) pair can be spelled as another ("1\n2"+"x" vs "1"+"2\nx").
-    return createHash('md5')
-      .update(`${Buffer.byteLength(accountId)}:`)
-      .update(accountId)
-      .update('\n')
-      .update(eventId)
-      .digest();
+    return hash('md5', `${Buffer.byteLength(accountId)}:${accountId}\n${eventId}`, 'buffer');
   }
 
   has(key: Uint8Array): boolean {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { LookupAttributes } from '../../event/attributes.js';
 import type { LookupAttributeKey } from '../event-store.js';
 import { HashedPostings } from './hashed-postings.js';
@@ -43,10 +43,7 @@ export const INDEXED_KEYS: Record<'n' | 'i', readonly (LookupAttributeKey | 'All
  * `md5_number_lower(...) % 2^32` computes, so the index fill can hash in SQL.
  */
 export function keyHash(accountId: string, value: string): number {
-  return createHash('md5')
-    .update(`${Buffer.byteLength(accountId)}:${accountId}${value}`)
-    .digest()
-    .readUInt32LE(8);
+  return hash('md5', `${Buffer.byteLength(accountId)}:${accountId}${value}`, 'buffer').readUInt32LE(8);
 }
 
 /**
