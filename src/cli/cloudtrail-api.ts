@@ -3,11 +3,10 @@
  * GetTrail (the trail's bucket and prefix) and ListPublicKeys (the signing keys of a time range),
  * AWS JSON 1.1 over HTTP, signed with SigV4 for service `cloudtrail` in the trail's region.
  */
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import type { PublicKeyProvider, ValidationPublicKey } from '../integrity/validate.js';
 import type { SigningCredentials } from './sigv4-sign.js';
 import { signRequest } from './sigv4-sign.js';
+import { cliRequest } from './http-request.js';
 
 const TARGET_PREFIX = 'com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.';
 
@@ -49,7 +48,12 @@ export async function callCloudTrail(api: CloudTrailApi, operation: string, inpu
   );
   let response: { status: number; text: string };
   try {
-    response = await post(api.endpoint, signed.pathAndQuery, signed.headers, body);
+    response = await cliRequest(api.endpoint, {
+      method: 'POST',
+      pathAndQuery: signed.pathAndQuery,
+      headers: signed.headers,
+      body,
+    });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     throw new CloudTrailApiError(`cannot reach ${api.endpoint.origin} for ${operation} (${e.code ?? e.message})`);
@@ -104,36 +108,4 @@ export function apiPublicKeys(api: CloudTrailApi): PublicKeyProvider {
     } while (token !== undefined);
     return out;
   };
-}
-
-/** One POST with exactly the signed headers (fetch would not send the signed Host as given). */
-function post(
-  url: URL,
-  pathAndQuery: string,
-  headers: Record<string, string>,
-  body: string,
-): Promise<{ status: number; text: string }> {
-  const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        protocol: url.protocol,
-        hostname: url.hostname,
-        port: url.port,
-        method: 'POST',
-        path: pathAndQuery,
-        headers: { ...headers, 'content-length': String(Buffer.byteLength(body)), 'user-agent': 'opentrail-cli/0.1.0' },
-        timeout: 30_000,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('no answer within 30 seconds')));
-    req.on('error', reject);
-    req.end(body);
-  });
 }

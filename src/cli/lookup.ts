@@ -3,8 +3,6 @@
  * `GET /v1/events` (which, unlike LookupEvents, takes several filters at once and ANDs them).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { CREDENTIALS_FILE } from '../config/defaults.js';
@@ -14,6 +12,7 @@ import { usernameOf } from '../event/attributes.js';
 import { signRequest, type SigningCredentials } from './sigv4-sign.js';
 import { renderTable } from './table.js';
 import { UsageError } from './usage-error.js';
+import { cliRequest, type HttpAnswer } from './http-request.js';
 
 /** The largest page GET /v1/events serves. */
 const MAX_PAGE = 1000;
@@ -142,37 +141,6 @@ export function queryFor(o: LookupOptions, nowMs = Date.now()): [string, string]
   return q;
 }
 
-interface HttpAnswer {
-  status: number;
-  text: string;
-}
-
-function send(url: URL, pathAndQuery: string, headers: Record<string, string>): Promise<HttpAnswer> {
-  const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        protocol: url.protocol,
-        hostname: url.hostname,
-        port: url.port,
-        method: 'GET',
-        path: pathAndQuery,
-        headers: { ...headers, 'user-agent': 'opentrail-cli/0.1.0' },
-        timeout: 30_000,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('no answer within 30 seconds')));
-    req.on('error', reject);
-    req.end();
-  });
-}
-
 function unreachable(endpoint: string, err: unknown): LookupError {
   const code = (err as NodeJS.ErrnoException).code;
   const why =
@@ -213,7 +181,11 @@ export async function fetchEvents(
     });
     let answer: HttpAnswer;
     try {
-      answer = await send(endpoint, signed.pathAndQuery, signed.headers);
+      answer = await cliRequest(endpoint, {
+        method: 'GET',
+        pathAndQuery: signed.pathAndQuery,
+        headers: signed.headers,
+      });
     } catch (err) {
       throw unreachable(endpoint.origin, err);
     }

@@ -53,13 +53,13 @@ function request(req: HttpSendRequest): Promise<RawResponse> {
       method: req.method,
       headers: { ...req.headers, ...(body ? { 'content-length': String(body.length) } : {}) },
       agent: url.protocol === 'https:' ? httpsAgent : httpAgent,
-      timeout: req.timeoutMs,
     });
+    // A deadline for the whole exchange, as fetch's AbortSignal.timeout was (a socket timeout
+    // would only notice silence).
     const timer = setTimeout(
       () => r.destroy(Object.assign(new Error('timed out'), { name: 'TimeoutError' })),
       req.timeoutMs,
     );
-    r.on('timeout', () => r.destroy(Object.assign(new Error('timed out'), { name: 'TimeoutError' })));
     r.on('error', (err) => {
       clearTimeout(timer);
       reject(err);

@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import { lookupAttributesOf } from '../../event/attributes.js';
-import type { IndexedEvent, LookupIndex } from '../../store/duckdb/lookup-index.js';
+import type { LookupIndex } from '../../store/duckdb/lookup-index.js';
 import { EventKeySet } from './event-key-set.js';
 import type { EventRow } from './event-rows.js';
 import { Materializer } from './materializer.js';
@@ -55,7 +55,7 @@ export class DuckDBEventLog implements EventLog {
   private markIdle: () => void = () => {};
   private index: LookupIndex | undefined;
   /** The newest acknowledged events, oldest first, contiguous in seq (see TAIL_EVENTS). */
-  private tail: LoggedEvent[] = [];
+  private tail: EventRow[] = [];
   private materializer!: Materializer;
 
   private constructor(
@@ -143,9 +143,6 @@ export class DuckDBEventLog implements EventLog {
     const groupKeys = new EventKeySet(1024);
     const newKeys: { key: Buffer; seq: number }[] = [];
     const rows: EventRow[] = [];
-    const records: string[] = [];
-    const accounts: string[] = [];
-    const received: number[] = [];
     let seq = this.head;
     for (let b = 0; b < group.length; b++) {
       const { events, receivedAtMs } = group[b]!;
@@ -166,24 +163,25 @@ export class DuckDBEventLog implements EventLog {
           json: e.json,
           location: NO_LOCATION,
         });
-        records.push(e.json);
-        accounts.push(e.accountId);
-        received.push(receivedAtMs);
       }
     }
     this.stats.batches += group.length;
     this.stats.duplicates += group.reduce((n, p) => n + p.events.length, 0) - rows.length;
     if (rows.length === 0) return outcomes;
-    const { locations, end } = await this.segments.append(records, {
-      firstSeq: this.head + 1,
-      accounts,
-      receivedAtMs: received,
-    });
+    const { locations, end } = await this.segments.append(
+      rows.map((r) => r.json),
+      {
+        firstSeq: this.head + 1,
+        accounts: rows.map((r) => r.accountId),
+        receivedAtMs: rows.map((r) => r.receivedAtMs),
+      },
+    );
     // Durable: from here the events are stored.
     for (let i = 0; i < rows.length; i++) rows[i]!.location = locations[i]!;
     for (const k of newKeys) this.keys.add(k.key, k.seq);
     const index = this.index;
-    if (index) for (const r of rows) index.add(indexedOf(r));
+    // A row is also what the index and the tail keep of an event: no copies on this path.
+    if (index) for (const r of rows) index.add(r);
     this.remember(rows);
     this.head = seq;
     this.materializer.add({ rows, lastSeq: seq, end });
@@ -197,17 +195,19 @@ export class DuckDBEventLog implements EventLog {
     const last = this.tail[this.tail.length - 1];
     // The tail must stay contiguous; the first append after opening starts it.
     if (last && last.seq + 1 !== rows[0]!.seq) this.tail = [];
-    for (const r of rows) {
-      this.tail.push({
-        seq: r.seq,
-        receivedAtMs: r.receivedAtMs,
-        accountId: r.accountId,
-        eventId: r.eventId,
-        json: r.json,
-      });
-    }
+    for (const r of rows) this.tail.push(r);
     // Trimmed in steps, so that the array is not shifted on every append.
     if (this.tail.length > 2 * TAIL_EVENTS) this.tail = this.tail.slice(-TAIL_EVENTS);
+  }
+
+  /**
+   * Waits until the rows a page after `afterSeq` can hold are in `events` — only those, not
+   * every one acknowledged since; false when nothing follows `afterSeq`.
+   */
+  private async rowsThere(afterSeq: number, limit: number): Promise<boolean> {
+    if (afterSeq >= this.head) return false;
+    await this.materializer.whenMaterialized(Math.min(this.head, afterSeq + limit));
+    return true;
   }
 
   /** Resolves once the rows of every event acknowledged so far are in `events`. */
@@ -221,8 +221,7 @@ export class DuckDBEventLog implements EventLog {
       const from = afterSeq + 1 - first.seq;
       return this.tail.slice(from, from + limit);
     }
-    if (afterSeq >= this.head) return [];
-    await this.materializer.whenMaterialized(Math.min(this.head, afterSeq + limit));
+    if (!(await this.rowsThere(afterSeq, limit))) return [];
     const r = await this.db.read((c) =>
       c.runAndReadAll(
         `SELECT seq, epoch_ms(received_at), account_id, event_id, record FROM events
@@ -241,9 +240,7 @@ export class DuckDBEventLog implements EventLog {
 
   /** Events with seq > afterSeq with their lookup columns, records as bytes (see readRawBatch). */
   async readBatch(afterSeq: number, limit: number): Promise<RawLoggedEvent[]> {
-    if (afterSeq >= this.head) return [];
-    // Only the rows this page can hold must be there, not every one acknowledged since.
-    await this.materializer.whenMaterialized(Math.min(this.head, afterSeq + limit));
+    if (!(await this.rowsThere(afterSeq, limit))) return [];
     return readRawBatch(this.db, this.segments, afterSeq, limit);
   }
 
@@ -308,14 +305,3 @@ export class DuckDBEventLog implements EventLog {
 
 /** A row's location until its group is appended. */
 const NO_LOCATION: RecordLocation = { segment: 0, offset: 0, length: 0 };
-
-function indexedOf(r: EventRow): IndexedEvent {
-  return {
-    seq: r.seq,
-    accountId: r.accountId,
-    eventId: r.eventId,
-    eventTimeMs: r.eventTimeMs,
-    attributes: r.attributes,
-    location: r.location,
-  };
-}

@@ -20,30 +20,39 @@ export interface Recovery {
  * may be ahead of the table, never behind it. Runs at open, before anything reads.
  */
 export async function recoverFromSegments(db: EmbeddedDatabase, segments: RecordSegments): Promise<Recovery> {
-  const state = await db.read(async (c) => {
-    const s = await c.runAndReadAll(`SELECT name, seq FROM log_state`);
-    const byName = new Map(s.getRows().map((r) => [r[0] as string, Number(r[1])]));
-    const last = await c.runAndReadAll(
-      `SELECT coalesce(max(seq), 0),
-              arg_max(rec_segment, seq) FILTER (WHERE rec_segment IS NOT NULL),
-              arg_max(rec_offset + rec_length + 1, seq) FILTER (WHERE rec_segment IS NOT NULL)
-       FROM events`,
-    );
-    const [maxSeq, segment, end] = last.getRows()[0] ?? [0, null, null];
-    return { byName, maxSeq: Number(maxSeq), segment, end };
-  });
   const numbers = segments.numbers();
   if (numbers.length === 0) return { recovered: 0, tornTail: false };
-  // Where the rows stop: recorded by each materialising transaction; for data written before
-  // that, the end of the newest row that has a location; else the very start.
+  const state = await db.read(async (c) => {
+    const s = await c.runAndReadAll(`SELECT name, seq FROM log_state`);
+    return new Map(s.getRows().map((r) => [r[0] as string, Number(r[1])]));
+  });
+  // Where the rows stop: recorded by each materialising transaction (with the head, which is
+  // then the last materialised seq); for data written before that, the end of the newest row
+  // that has a location — a scan of the table, so only then — else the very start.
   let start: SegmentPosition;
-  const segment = state.byName.get('materialized_segment');
-  const offset = state.byName.get('materialized_offset');
-  if (segment !== undefined && offset !== undefined) start = { segment, offset };
-  else if (state.segment !== null && state.segment !== undefined)
-    start = { segment: Number(state.segment), offset: Number(state.end) };
-  else start = { segment: numbers[0]!, offset: 0 };
-  let seq = Math.max(state.maxSeq, state.byName.get('head') ?? 0) + 1;
+  let lastSeq: number;
+  const segment = state.get('materialized_segment');
+  const offset = state.get('materialized_offset');
+  if (segment !== undefined && offset !== undefined) {
+    start = { segment, offset };
+    lastSeq = state.get('head') ?? 0;
+  } else {
+    const [maxSeq, rowSegment, rowEnd] = await db.read(async (c) => {
+      const r = await c.runAndReadAll(
+        `SELECT coalesce(max(seq), 0),
+                arg_max(rec_segment, seq) FILTER (WHERE rec_segment IS NOT NULL),
+                arg_max(rec_offset + rec_length + 1, seq) FILTER (WHERE rec_segment IS NOT NULL)
+         FROM events`,
+      );
+      return r.getRows()[0] ?? [0, null, null];
+    });
+    start =
+      rowSegment !== null && rowSegment !== undefined
+        ? { segment: Number(rowSegment), offset: Number(rowEnd) }
+        : { segment: numbers[0]!, offset: 0 };
+    lastSeq = Math.max(Number(maxSeq), state.get('head') ?? 0);
+  }
+  let seq = lastSeq + 1;
 
   const materializer = new Materializer(db, seq - 1);
   let recovered = 0;
