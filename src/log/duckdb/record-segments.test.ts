@@ -30,6 +30,22 @@ describe('RecordSegments', () => {
     s.close();
   });
 
+  it('reads a page from two segments in the order asked, and refuses a location past a segment end', async () => {
+    const s = RecordSegments.open(dir());
+    const first = await s.append(['{"n":1}', '{"n":2}'], frame(['{"n":1}', '{"n":2}']));
+    s.roll();
+    const second = await s.append(['{"n":3}'], frame(['{"n":3}'], 3));
+    const [one, two] = first.locations;
+    const [three] = second.locations;
+    expect(three!.segment).toBe(2);
+    expect(s.readNow([three!, one!, two!])).toEqual(['{"n":3}', '{"n":1}', '{"n":2}']);
+    expect(s.readNow([])).toEqual([]);
+    const past = { segment: 2, offset: second.end.offset - 2, length: 10 };
+    expect(() => s.readNow([past])).toThrow(`record segment 2 ends before offset ${past.offset + 10}`);
+    await expect(s.read([one!, past])).rejects.toThrow('record segment 2 ends before offset');
+    s.close();
+  });
+
   it('opens each group with a frame that says its seqs, size, accounts and arrival times', async () => {
     const d = dir();
     const s = RecordSegments.open(d);
