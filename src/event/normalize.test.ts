@@ -602,3 +602,66 @@ describe('normalizeRecord: size and shape', () => {
     expect((JSON.parse(r.event.json) as { note: string }).note).toBe('\ud800x\udc00\u0000\n');
   });
 });
+
+describe('normalizeRecord: with the source text (RecordSource)', () => {
+  /** Parses `text`, normalises it with its source and returns the stored JSON and the record. */
+  function fromText(text: string, added: Record<string, unknown> = {}): { json: string; record: CloudTrailRecord } {
+    const input = JSON.parse(text) as Record<string, unknown>;
+    Object.assign(input, added);
+    const r = normalizeRecord(input, ctx(), { text, added: Object.keys(added) });
+    if (!r.ok) throw new Error(`expected ok, got ${r.error.errorCode}: ${r.error.errorMessage}`);
+    return { json: r.event.json, record: r.event.record };
+  }
+  const t = JSON.stringify(base({ eventTime: '2024-05-01T10:00:00Z', n: 1 }));
+
+  it('stores the text as it is, with the caller’s and the defaulted members before its brace', () => {
+    const { json, record } = fromText(t, { channel: 'c-1' });
+    expect(json).toBe(
+      t.slice(0, -1) +
+        `,"channel":"c-1","recipientAccountId":"123456789012","eventID":${JSON.stringify(record.eventID)},` +
+        `"eventVersion":"${CURRENT_EVENT_VERSION}","awsRegion":"eu-west-1","eventType":"AwsApiCall",` +
+        `"eventCategory":"Management","managementEvent":true,"readOnly":false}`,
+    );
+    expect(JSON.parse(json)).toEqual(record);
+    // The same members, in the same order, as serialising the record would give.
+    expect(json).toBe(JSON.stringify(record));
+  });
+
+  it('keeps spaces, number spellings and escapes of the text; it parses to the same record', () => {
+    const text =
+      '{ "eventSource" : "orders.example.com", "eventName":"Create\\u004frder", "size": 1.50E1,' +
+      ' "userIdentity": {"type":"IAMUser","userName":"alice"}, "eventTime":"2024-05-01T10:00:00Z" }  ';
+    const { json, record } = fromText(text);
+    expect(
+      json.startsWith('{ "eventSource" : "orders.example.com", "eventName":"Create\\u004frder", "size": 1.50E1,'),
+    ).toBe(true);
+    expect(record.eventName).toBe('CreateOrder');
+    expect(JSON.parse(json)).toEqual(record);
+  });
+
+  it('takes the first added member without a comma into an empty object', () => {
+    const r = normalizeRecord({}, ctx({ profile: 'archive' }), { text: '{ }', added: [] });
+    expect(r.ok).toBe(true);
+    if (r.ok) expect(JSON.parse(r.event.json)).toEqual(r.event.record);
+  });
+
+  it.each([
+    ['a newline between tokens', t.replace(',"n":1', ',\n"n":1')],
+    ['a carriage return between tokens', t.replace(',"n":1', ',\r"n":1')],
+    ['a lone surrogate', t.replace('"n":1', '"n":"\ud800"')],
+    ['an eventTime it rewrites', t.replace('2024-05-01T10:00:00Z', '2024-05-01T12:00:00+02:00')],
+    ['readOnly spelled as a string', t.replace('"n":1', '"readOnly":"true"')],
+    ['an empty eventID it replaces', t.replace('"n":1', '"eventID":""')],
+    ['more than 1,000 brackets', t.replace('"n":1', `"n":[${Array(1000).fill('[]').join(',')}]`)],
+  ])('serialises the record whole for a text with %s', (_, text) => {
+    const { json, record } = fromText(text);
+    expect(json).toBe(JSON.stringify(record));
+    expect(json).not.toMatch(/[\n\r]/);
+  });
+
+  it('still refuses nesting too deep to serialise', () => {
+    const text = t.replace('"n":1', `"n":${'['.repeat(50_000)}${']'.repeat(50_000)}`);
+    const r = normalizeRecord(JSON.parse(text), ctx(), { text, added: [] });
+    expect(r.ok ? 'ok' : r.error.errorCode).toBe('InvalidData');
+  });
+});

@@ -26,6 +26,47 @@ export interface NormalizeContext {
 
 export type NormalizeResult = { ok: true; event: NormalizedEvent } | { ok: false; error: EventError };
 
+/**
+ * The JSON text a record was parsed from, for callers that hold it (PutAuditEvents' eventData).
+ * When normalisation only adds members, the stored JSON is that text with the added members
+ * spliced in before its closing brace: serialising the whole record again cost ~7 µs of a 1.4 KB
+ * event, a tenth of PutAuditEvents' CPU. JSON.parse of either text gives the same record.
+ */
+export interface RecordSource {
+  /** What `JSON.parse` turned into the input object. */
+  text: string;
+  /** Members the caller set on the parsed object, in order, none of them named in `text`. */
+  added: readonly string[];
+}
+
+/**
+ * Members normalisation may add, in the order it adds them (a bit each in `Splice.added`).
+ * Their names need no escaping in JSON.
+ */
+const DEFAULTED = [
+  'eventTime',
+  'recipientAccountId',
+  'eventID',
+  'eventVersion',
+  'awsRegion',
+  'eventType',
+  'eventCategory',
+  'managementEvent',
+  'readOnly',
+] as const;
+type Defaulted = (typeof DEFAULTED)[number];
+const DEFAULTED_BIT = Object.fromEntries(DEFAULTED.map((k, i) => [k, 1 << i])) as Record<Defaulted, number>;
+
+/**
+ * What normalisation did to a record with a source text: the members it added (bits of
+ * DEFAULTED), or `changed` when it rewrote a member the text holds (then the record is
+ * serialised whole).
+ */
+interface Splice {
+  added: number;
+  changed: boolean;
+}
+
 class RecordError extends Error {
   constructor(
     readonly code: EventErrorCode,
@@ -97,7 +138,7 @@ function describe(v: unknown): string {
   return typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)?.slice(0, 40)}`;
 }
 
-function checkFields(rec: Record<string, unknown>): void {
+function checkFields(rec: Record<string, unknown>, splice: Splice | undefined): void {
   for (const f of STRING_FIELDS) {
     const v = rec[f];
     if (v !== undefined && typeof v !== 'string') {
@@ -119,8 +160,10 @@ function checkFields(rec: Record<string, unknown>): void {
   for (const f of ['readOnly', 'managementEvent'] as const) {
     const v = rec[f];
     // LookupEvents hands readOnly back as a string; accept that spelling and store the boolean.
-    if (v === 'true' || v === 'false') rec[f] = v === 'true';
-    else if (v !== undefined && typeof v !== 'boolean') {
+    if (v === 'true' || v === 'false') {
+      rec[f] = v === 'true';
+      if (splice) splice.changed = true;
+    } else if (v !== undefined && typeof v !== 'boolean') {
       throw new RecordError('InvalidData', `${f} must be a boolean, got ${describe(v)}`);
     }
   }
@@ -184,24 +227,26 @@ function requireApiFields(rec: Record<string, unknown>): void {
 
 /**
  * Validates one incoming record and fills CloudTrail's defaults. The input object is taken over
- * (mutated), which saves a copy on the ingest hot path; callers pass freshly parsed JSON.
+ * (mutated), which saves a copy on the ingest hot path; callers pass freshly parsed JSON, and
+ * `source` when they hold the text it was parsed from (see RecordSource).
  * Validation is written by hand rather than with a schema library because this runs for every
  * event at 100,000+ events/s and its messages name the exact field to fix.
  */
-export function normalizeRecord(input: unknown, ctx: NormalizeContext): NormalizeResult {
+export function normalizeRecord(input: unknown, ctx: NormalizeContext, source?: RecordSource): NormalizeResult {
   try {
     if (!isPlainObject(input)) {
       throw new RecordError('InvalidData', `an event must be a JSON object, got ${describe(input)}`);
     }
     const rec = input;
-    checkFields(rec);
+    const splice: Splice | undefined = source && { added: 0, changed: false };
+    checkFields(rec, splice);
     const isInsight = rec.eventType === 'AwsCloudTrailInsight' || rec.eventCategory === 'Insight';
     if (ctx.profile === 'api' && !isInsight) requireApiFields(rec);
 
     let eventTimeMs: number;
     if (rec.eventTime === undefined) {
       eventTimeMs = Math.floor(ctx.receivedAtMs / 1000) * 1000;
-      rec.eventTime = formatEventTime(eventTimeMs);
+      fill(rec, splice, 'eventTime', formatEventTime(eventTimeMs));
     } else {
       // Already canonical (archives nearly always are): kept as it is, nothing to reformat.
       const canonical = typeof rec.eventTime === 'string' ? canonicalEventTimeMs(rec.eventTime) : undefined;
@@ -213,11 +258,14 @@ export function normalizeRecord(input: unknown, ctx: NormalizeContext): Normaliz
         );
       }
       eventTimeMs = ms;
-      if (canonical === undefined) rec.eventTime = formatEventTime(ms);
+      if (canonical === undefined) {
+        rec.eventTime = formatEventTime(ms);
+        if (splice) splice.changed = true;
+      }
     }
 
     if (rec.recipientAccountId === undefined) {
-      rec.recipientAccountId = ctx.accountId;
+      fill(rec, splice, 'recipientAccountId', ctx.accountId);
     } else if (!ACCOUNT_ID.test(rec.recipientAccountId as string) && ctx.profile === 'api') {
       throw new RecordError(
         'InvalidRecipient',
@@ -230,7 +278,11 @@ export function normalizeRecord(input: unknown, ctx: NormalizeContext): Normaliz
       );
     }
 
-    if (rec.eventID === undefined || rec.eventID === '') rec.eventID = randomUUID();
+    if (rec.eventID === undefined) fill(rec, splice, 'eventID', randomUUID());
+    else if (rec.eventID === '') {
+      rec.eventID = randomUUID();
+      if (splice) splice.changed = true;
+    }
     // The log keys events by (recipientAccountId, eventID) in UTF-8: ill-formed UTF-16 would
     // collapse to U+FFFD there, and two different events would become one.
     for (const f of ['eventID', 'recipientAccountId'] as const) {
@@ -238,34 +290,32 @@ export function normalizeRecord(input: unknown, ctx: NormalizeContext): Normaliz
         throw new RecordError('InvalidData', `${f} must be well-formed Unicode text (it holds a lone surrogate)`);
       }
     }
-    if (rec.eventVersion === undefined) rec.eventVersion = CURRENT_EVENT_VERSION;
-    if (rec.awsRegion === undefined) rec.awsRegion = ctx.region;
-    if (rec.eventType === undefined) rec.eventType = isInsight ? 'AwsCloudTrailInsight' : 'AwsApiCall';
+    if (rec.eventVersion === undefined) fill(rec, splice, 'eventVersion', CURRENT_EVENT_VERSION);
+    if (rec.awsRegion === undefined) fill(rec, splice, 'awsRegion', ctx.region);
+    if (rec.eventType === undefined) fill(rec, splice, 'eventType', isInsight ? 'AwsCloudTrailInsight' : 'AwsApiCall');
     if (rec.eventCategory === undefined) {
-      rec.eventCategory =
+      fill(
+        rec,
+        splice,
+        'eventCategory',
         rec.eventType === 'AwsCloudTrailInsight'
           ? 'Insight'
           : rec.eventType === 'ActivityLog'
             ? 'ActivityAuditLog'
             : rec.eventType === 'AwsVpceEvent'
               ? 'NetworkActivity'
-              : 'Management';
+              : 'Management',
+      );
     }
     if (rec.managementEvent === undefined && MANAGEMENT_FLAG_TYPES.has(rec.eventType as string)) {
-      rec.managementEvent = rec.eventCategory === 'Management';
+      fill(rec, splice, 'managementEvent', rec.eventCategory === 'Management');
     }
     if (rec.readOnly === undefined && !isInsight) {
       const ro = inferReadOnly(rec.eventName as string | undefined);
-      if (ro !== undefined) rec.readOnly = ro;
+      if (ro !== undefined) fill(rec, splice, 'readOnly', ro);
     }
 
-    let json: string;
-    try {
-      json = JSON.stringify(rec);
-    } catch {
-      // JSON.parse accepts nesting deeper than JSON.stringify can recurse.
-      throw new RecordError('InvalidData', 'the event is nested too deeply to be stored');
-    }
+    const json = (source && splice && !splice.changed && splicedJson(rec, source, splice.added)) || stringify(rec);
     // Byte length without allocating a Buffer; JSON.stringify escapes lone surrogates.
     const bytes = Buffer.byteLength(json, 'utf8');
     if (bytes > MAX_RECORD_BYTES) {
@@ -289,4 +339,61 @@ export function normalizeRecord(input: unknown, ctx: NormalizeContext): Normaliz
     if (err instanceof RecordError) return { ok: false, error: { errorCode: err.code, errorMessage: err.message } };
     throw err;
   }
+}
+
+/** Sets a default on a member the record lacks (a spliced JSON appends it). */
+function fill(rec: Record<string, unknown>, splice: Splice | undefined, key: Defaulted, value: unknown): void {
+  rec[key] = value;
+  if (splice) splice.added |= DEFAULTED_BIT[key];
+}
+
+function stringify(rec: Record<string, unknown>): string {
+  try {
+    return JSON.stringify(rec);
+  } catch {
+    // JSON.parse accepts nesting deeper than JSON.stringify can recurse.
+    throw new RecordError('InvalidData', 'the event is nested too deeply to be stored');
+  }
+}
+
+/**
+ * Texts with more brackets than this are serialised whole: JSON.parse accepts nesting deeper than
+ * JSON.stringify (and consumers that walk a record) can recurse into, and stringify is what
+ * refuses it. Depth never exceeds the number of `{` and `[`; ~4,500 levels overflow the stack.
+ */
+const SPLICE_MAX_OPENERS = 1000;
+
+/** Whether `text` holds fewer than `limit` `{` and `[` together (a bound on its nesting depth). */
+function fewerOpenersThan(text: string, limit: number): boolean {
+  let n = 0;
+  // indexOf is native: ~0.5 µs for a 1.4 KB record, against ~7 µs for JSON.stringify.
+  for (let i = text.indexOf('{'); i >= 0; i = text.indexOf('{', i + 1)) if (++n >= limit) return false;
+  for (let i = text.indexOf('['); i >= 0; i = text.indexOf('[', i + 1)) if (++n >= limit) return false;
+  return true;
+}
+
+/**
+ * The source text with the added members before its closing brace, or undefined when the text
+ * cannot be stored as it is: a newline would break the log's one-record-a-line segments, a lone
+ * surrogate would become U+FFFD in UTF-8 (JSON.stringify escapes it instead), and deep nesting
+ * must be refused (see SPLICE_MAX_OPENERS). Whitespace between tokens, number spellings and
+ * escapes stay as the caller wrote them; they parse to the same record.
+ */
+function splicedJson(rec: Record<string, unknown>, source: RecordSource, defaulted: number): string | undefined {
+  const { text } = source;
+  const close = text.lastIndexOf('}');
+  // JSON.parse made an object of it, so only whitespace can follow the closing brace.
+  if (text.charCodeAt(0) !== 0x7b || close < 0 || text.indexOf('\n') >= 0 || text.indexOf('\r') >= 0) {
+    return undefined;
+  }
+  if (!text.isWellFormed() || !fewerOpenersThan(text, SPLICE_MAX_OPENERS)) return undefined;
+  let members = '';
+  for (const key of source.added) members += `,${JSON.stringify(key)}:${JSON.stringify(rec[key])}`;
+  for (let i = 0; i < DEFAULTED.length; i++) {
+    if (defaulted & (1 << i)) members += `,"${DEFAULTED[i]!}":${JSON.stringify(rec[DEFAULTED[i]!])}`;
+  }
+  if (members === '') return close === text.length - 1 ? text : text.slice(0, close + 1);
+  // An object with no members ("{}") takes the first added one without a comma.
+  const body = text.slice(0, close).trimEnd();
+  return (body === '{' ? '{' + members.slice(1) : body + members) + '}';
 }

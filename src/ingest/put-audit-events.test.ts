@@ -109,6 +109,27 @@ describe('mapAuditEvents: a valid entry', () => {
   });
 });
 
+describe('mapAuditEvents: the stored JSON', () => {
+  it('is the eventData text with the added members before its closing brace', () => {
+    const text = JSON.stringify(data({ count: 1.5e1 })).replace('"count":15', '"count":1.50E1');
+    const r = mapOne(entry('e1', text));
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(
+      r.event.json.startsWith(text.slice(0, -1) + ',"eventCategory":"ActivityAuditLog","eventType":"ActivityLog"'),
+    ).toBe(true);
+    expect(JSON.parse(r.event.json)).toEqual(r.event.record);
+  });
+
+  it('is the record serialised again when eventData names a member CloudTrail sets', () => {
+    const r = mapOne(entry('e1', data({ awsRegion: 'mars-1' })));
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.event.json).toBe(JSON.stringify(r.event.record));
+    expect(r.event.record.awsRegion).toBe('eu-central-1');
+  });
+});
+
 describe('mapAuditEvents: eventID', () => {
   const other: Channel = { ...CHANNEL, channelArn: channelArn('eu-central-1', ACCOUNT, 'c-2'), name: 'second' };
 

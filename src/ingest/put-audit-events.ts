@@ -1,6 +1,6 @@
 import { createHash, hash } from 'node:crypto';
 import type { EventError, NormalizedEvent } from '../event/types.js';
-import { MAX_RECORD_BYTES, normalizeRecord } from '../event/normalize.js';
+import { MAX_RECORD_BYTES, normalizeRecord, type NormalizeContext, type RecordSource } from '../event/normalize.js';
 import type { Channel } from './channels.js';
 
 /** One entry of a PutAuditEvents call (spec §4.6). */
@@ -15,6 +15,9 @@ export type MappedAuditEvent =
 
 /** Members of `eventData` that the CloudTrail Lake integration schema requires. */
 const REQUIRED_MEMBERS = ['version', 'eventSource', 'eventName', 'eventTime', 'UID'] as const;
+
+/** The members CloudTrail sets around eventData here (spec §4.6), in the order they are set. */
+const ADDED_MEMBERS = ['eventCategory', 'eventType', 'eventID', 'awsRegion', 'recipientAccountId', 'metadata'] as const;
 
 /**
  * The eventID CloudTrail assigns, made deterministic: the same UID sent twice on one channel
@@ -51,6 +54,13 @@ export function mapAuditEvents(
   receivedAtMs: number,
 ): MappedAuditEvent[] {
   const ingestionTime = new Date(receivedAtMs).toISOString().slice(0, 19) + 'Z';
+  const ctx: NormalizeContext = {
+    accountId: channel.accountId,
+    region: channel.region,
+    receivedAtMs,
+    profile: 'api',
+    enforceRecipient: true,
+  };
   return entries.map((entry): MappedAuditEvent => {
     const { id, eventData, eventDataChecksum } = entry;
     if (Buffer.byteLength(eventData, 'utf8') > MAX_RECORD_BYTES) {
@@ -91,23 +101,19 @@ export function mapAuditEvents(
         `eventData.recipientAccountId ${String(d.recipientAccountId)} is not the account that owns the channel (${channel.accountId})`,
       );
     }
+    // eventData naming none of the added members is stored as its own text plus theirs (see
+    // RecordSource); otherwise the added members win over the same-named ones, and the record is
+    // serialised again.
+    const untouched = ADDED_MEMBERS.every((m) => d[m] === undefined);
     // The fields CloudTrail adds around eventData (spec §4.6); they win over same-named members.
     // eventVersion is filled by normalisation.
-    Object.assign(d, {
-      eventCategory: 'ActivityAuditLog',
-      eventType: 'ActivityLog',
-      eventID: auditEventId(channel, d.UID),
-      awsRegion: channel.region,
-      recipientAccountId: channel.accountId,
-      metadata: { ingestionTime, channelARN: channel.channelArn },
-    });
-    const r = normalizeRecord(d, {
-      accountId: channel.accountId,
-      region: channel.region,
-      receivedAtMs,
-      profile: 'api',
-      enforceRecipient: true,
-    });
+    d.eventCategory = 'ActivityAuditLog';
+    d.eventType = 'ActivityLog';
+    d.eventID = auditEventId(channel, d.UID);
+    d.awsRegion = channel.region;
+    d.recipientAccountId = channel.accountId;
+    d.metadata = { ingestionTime, channelARN: channel.channelArn };
+    const r = normalizeRecord(d, ctx, untouched ? { text: eventData, added: ADDED_MEMBERS } : undefined);
     return r.ok ? { ok: true, id, event: r.event } : fail(id, r.error.errorCode, r.error.errorMessage);
   });
 }
