@@ -1,6 +1,6 @@
 import { createHash, hash } from 'node:crypto';
 import type { EventError, NormalizedEvent } from '../event/types.js';
-import { MAX_RECORD_BYTES, normalizeRecord, type NormalizeContext, type RecordSource } from '../event/normalize.js';
+import { MAX_RECORD_BYTES, fitsRecordLimit, normalizeRecord, type NormalizeContext } from '../event/normalize.js';
 import type { Channel } from './channels.js';
 
 /** One entry of a PutAuditEvents call (spec §4.6). */
@@ -29,8 +29,13 @@ export function auditEventId(channel: Channel, uid: string): string {
   const h = hash('sha1', `${channel.accountId}\n${channel.channelArn}\n${uid}`, 'buffer');
   h[6] = (h[6]! & 0x0f) | 0x50;
   h[8] = (h[8]! & 0x3f) | 0x80;
-  const x = h.subarray(0, 16).toString('hex');
+  const x = h.toString('hex', 0, 16);
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+
+function namesNone(d: Record<string, unknown>, members: readonly string[]): boolean {
+  for (const m of members) if (d[m] !== undefined) return false;
+  return true;
 }
 
 function fail(id: string, errorCode: EventError['errorCode'], errorMessage: string): MappedAuditEvent {
@@ -63,7 +68,7 @@ export function mapAuditEvents(
   };
   return entries.map((entry): MappedAuditEvent => {
     const { id, eventData, eventDataChecksum } = entry;
-    if (Buffer.byteLength(eventData, 'utf8') > MAX_RECORD_BYTES) {
+    if (!fitsRecordLimit(eventData)) {
       return fail(id, 'FieldTooLong', `eventData is longer than ${MAX_RECORD_BYTES} bytes (256 KB)`);
     }
     if (eventDataChecksum !== undefined && !checksumMatches(eventData, eventDataChecksum)) {
@@ -104,7 +109,7 @@ export function mapAuditEvents(
     // eventData naming none of the added members is stored as its own text plus theirs (see
     // RecordSource); otherwise the added members win over the same-named ones, and the record is
     // serialised again.
-    const untouched = ADDED_MEMBERS.every((m) => d[m] === undefined);
+    const untouched = namesNone(d, ADDED_MEMBERS);
     // The fields CloudTrail adds around eventData (spec §4.6); they win over same-named members.
     // eventVersion is filled by normalisation.
     d.eventCategory = 'ActivityAuditLog';
