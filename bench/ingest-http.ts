@@ -1,4 +1,3 @@
-import { readdirSync, readFileSync } from 'node:fs';
 /**
  * PutAuditEvents over HTTP: batches of 100 realistic 1–2 KB events from concurrent clients
  * against a real `opentrail serve` process. Requests are signed before the clock starts, so the
@@ -9,6 +8,7 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { removeDir, startServer } from '../test/helpers/server.js';
 import { prng, realisticRecord } from './generate.js';
+import { processCpuSeconds, threadCpuTicks } from './process-cpu.js';
 import { percentile } from './stats.js';
 
 export interface IngestRun {
@@ -26,23 +26,6 @@ interface Prepared {
   path: string;
   headers: Record<string, string>;
   body: string;
-}
-
-/** CPU ticks (1/100 s) of a process's threads by name (`main` for the event loop's thread, else name/tid). */
-function threadCpu(pid: number): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      // The name is in parentheses and may hold spaces; the fields after it are space-separated.
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(tid === String(pid) ? 'main' : `${name}/${tid}`, Number(f[11]) + Number(f[12]));
-    } catch {
-      // The thread ended meanwhile.
-    }
-  }
-  return out;
 }
 
 export async function runIngestHttp(options: { requests: number; concurrency: number }): Promise<IngestRun> {
@@ -123,12 +106,9 @@ export async function runIngestHttp(options: { requests: number; concurrency: nu
         req.on('error', reject);
         req.end(p.body);
       });
-    const serverCpu = () => {
-      const f = readFileSync(`/proc/${server.process.pid}/stat`, 'utf8').split(' ');
-      return (Number(f[13]) + Number(f[14])) / 100;
-    };
+    const serverCpu = () => processCpuSeconds(server.process.pid!);
     const cpuBefore = serverCpu();
-    const threadsBefore = threadCpu(server.process.pid!);
+    const threadsBefore = threadCpuTicks(server.process.pid!);
     const started = performance.now();
     await Promise.all(
       Array.from({ length: options.concurrency }, async () => {
@@ -140,7 +120,7 @@ export async function runIngestHttp(options: { requests: number; concurrency: nu
     const serverCpuSeconds = serverCpu() - cpuBefore;
     // BENCH_THREADS=1 prints where the server's CPU went, by thread name (main, libuv pool, DuckDB).
     if (process.env.BENCH_THREADS) {
-      const after = threadCpu(server.process.pid!);
+      const after = threadCpuTicks(server.process.pid!);
       const lines = [...after]
         .map(([name, t]) => [name, (t - (threadsBefore.get(name) ?? 0)) / 100] as const)
         .filter(([, sec]) => sec > 0)

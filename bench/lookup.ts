@@ -15,6 +15,7 @@ import { LOOKUP_ATTRIBUTE_KEYS, type LookupAttributeKey } from '../src/store/eve
 import { startServer } from '../test/helpers/server.js';
 import { BENCH_ACCOUNT, DATASET_SPAN_MS, DATASET_START_MS, type LookupDataset } from './lookup-dataset.js';
 import { prng } from './generate.js';
+import { processCpuSeconds } from './process-cpu.js';
 import { median, percentile } from './stats.js';
 
 export const LOOKUP_KINDS: readonly LookupAttributeKey[] = LOOKUP_ATTRIBUTE_KEYS;
@@ -34,6 +35,8 @@ export interface LookupRun {
   lookupsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /** The server's CPU time (all threads) per lookup, self-audit included. */
+  serverCpuMsPerLookup: number;
 }
 
 export interface LookupBench {
@@ -243,9 +246,12 @@ export async function runLookupBench(
     for (let run = 0; run < options.runs; run++) {
       options.progress(`  lookups, run ${run + 1}/${options.runs}…`);
       const prepared = await sign(server.port, dataset, queries(values, options.perKind, 100 + run));
+      const cpuBefore = processCpuSeconds(server.process.pid!);
       const { seconds, answers } = await fire(server.port, prepared, options.concurrency);
+      const cpuSeconds = processCpuSeconds(server.process.pid!) - cpuBefore;
       runs.push({
         lookupsPerSecond: answers.length / seconds,
+        serverCpuMsPerLookup: (cpuSeconds * 1000) / answers.length,
         p50Ms: percentile(
           answers.map((a) => a.ms),
           50,

@@ -48,10 +48,10 @@ average: an assumed-role API call with resources and TLS details), from 8 concur
 clients in one process on the same machine, signed beforehand, against \`opentrail serve\` on loopback.
 Every call is acknowledged only once its events are synced in the log's segment file (group commit).
 
-| run | events/s | p50 call latency | p99 call latency |
-|---|---|---|---|
-${ingest.map((r, i) => `| ${i + 1} | ${fmt(r.eventsPerSecond)} | ${fmt(r.p50Ms, 1)} ms | ${fmt(r.p99Ms, 1)} ms |`).join('\n')}
-| **median** | **${fmt(median(ingest.map((r) => r.eventsPerSecond)))}** | ${fmt(median(ingest.map((r) => r.p50Ms)), 1)} ms | ${fmt(median(ingest.map((r) => r.p99Ms)), 1)} ms |
+| run | events/s | p50 call latency | p99 call latency | server CPU per event |
+|---|---|---|---|---|
+${ingest.map((r, i) => `| ${i + 1} | ${fmt(r.eventsPerSecond)} | ${fmt(r.p50Ms, 1)} ms | ${fmt(r.p99Ms, 1)} ms | ${fmt(r.serverCpuMicrosPerEvent)} µs |`).join('\n')}
+| **median** | **${fmt(median(ingest.map((r) => r.eventsPerSecond)))}** | ${fmt(median(ingest.map((r) => r.p50Ms)), 1)} ms | ${fmt(median(ingest.map((r) => r.p99Ms)), 1)} ms | ${fmt(median(ingest.map((r) => r.serverCpuMicrosPerEvent)))} µs |
 
 Target: ≥ 30,000 events/s.
 `;
@@ -106,10 +106,10 @@ process on the same machine. Every call is also recorded by the self-audit. Buil
 **${fmt(r.indexBuildSeconds, 1)} s** (opening the log included); the server's resident memory after the run was ${fmt(r.serverRssMiB)} MiB.
 The baseline is the same kind of query answered by SQL alone (the store without its index), in the same run.
 
-| run | lookups/s | p50 | p99 |
-|---|---|---|---|
-${r.runs.map((x, i) => `| ${i + 1} | ${fmt(x.lookupsPerSecond)} | ${fmt(x.p50Ms, 1)} ms | ${fmt(x.p99Ms, 1)} ms |`).join('\n')}
-| **median** | **${fmt(rate)}** | ${fmt(median(r.runs.map((x) => x.p50Ms)), 1)} ms | ${fmt(median(r.runs.map((x) => x.p99Ms)), 1)} ms |
+| run | lookups/s | p50 | p99 | server CPU per lookup |
+|---|---|---|---|---|
+${r.runs.map((x, i) => `| ${i + 1} | ${fmt(x.lookupsPerSecond)} | ${fmt(x.p50Ms, 1)} ms | ${fmt(x.p99Ms, 1)} ms | ${fmt(x.serverCpuMsPerLookup, 2)} ms |`).join('\n')}
+| **median** | **${fmt(rate)}** | ${fmt(median(r.runs.map((x) => x.p50Ms)), 1)} ms | ${fmt(median(r.runs.map((x) => x.p99Ms)), 1)} ms | ${fmt(median(r.runs.map((x) => x.serverCpuMsPerLookup)), 2)} ms |
 
 | attribute | lookups | events per page | p50 | p99 | SQL alone (median) | speed-up |
 |---|---|---|---|---|---|---|
