@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { mapAuditEvents, type AuditEventEntry } from '../../ingest/put-audit-events.js';
 import { parseChannelArn } from '../../ingest/channels.js';
 import type { NormalizedEvent } from '../../event/types.js';
+import { lookupViewOf } from '../../event/attributes.js';
 import type { AppContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { parseJsonObject } from '../body.js';
@@ -104,18 +105,22 @@ export function registerPutAuditEvents(app: FastifyInstance, ctx: AppContext): v
     }
     const entries = readEntries(parseJsonObject(body));
     const receivedAtMs = Date.now();
-    const mapped = mapAuditEvents(entries, channel, receivedAtMs);
-    const valid = mapped.filter((m): m is { ok: true; id: string; event: NormalizedEvent } => m.ok);
-    await ctx.ingestor.appendNormalized(
-      valid.map((m) => m.event),
-      receivedAtMs,
-    );
+    const events: NormalizedEvent[] = [];
     const successful: { id: string; eventID: string }[] = [];
     const failed: { id: string; errorCode: string; errorMessage: string }[] = [];
-    for (const m of mapped) {
-      if (m.ok) successful.push({ id: m.id, eventID: m.event.eventId });
-      else failed.push({ id: m.id, errorCode: m.errorCode, errorMessage: m.errorMessage });
+    for (const m of mapAuditEvents(entries, channel, receivedAtMs)) {
+      if (m.ok) {
+        // The log needs only the lookup view until the sync; the parsed record dies here, young,
+        // instead of surviving the wait for the sync into the old generation (GC ran on the
+        // other core).
+        m.event.record = lookupViewOf(m.event.record);
+        events.push(m.event);
+        successful.push({ id: m.id, eventID: m.event.eventId });
+      } else {
+        failed.push({ id: m.id, errorCode: m.errorCode, errorMessage: m.errorMessage });
+      }
     }
+    await ctx.ingestor.appendNormalized(events, receivedAtMs);
     return reply
       .header('x-amzn-RequestId', req.requestId)
       .header('content-type', 'application/json')
