@@ -21,11 +21,12 @@ function errorParts(err: unknown): { errorCode: string; errorMessage: string } {
 
 type CallShape = Pick<AuditedCall, 'eventSource' | 'eventName' | 'readOnly'>;
 
-function base(req: FastifyRequest, ctx: AppContext, shape: CallShape) {
+/** The members every audited call has; `from` is where the caller's address and agent are read. */
+function base(req: FastifyRequest, ctx: AppContext, shape: CallShape, from: { sourceIp: string; userAgent: string }) {
   return {
     ...shape,
-    sourceIp: req.ip,
-    userAgent: String(req.headers['user-agent'] ?? ''),
+    sourceIp: from.sourceIp,
+    userAgent: from.userAgent,
     requestId: req.requestId,
     region: ctx.region,
     timeMs: Date.now(),
@@ -56,7 +57,7 @@ export async function auditFailedAuthentication(
     return;
   }
   await ctx.audit.record({
-    ...base(req, ctx, shape),
+    ...base(req, ctx, shape, { sourceIp: req.ip, userAgent: String(req.headers['user-agent'] ?? '') }),
     identity: { accountId: key.accountId, accessKeyId: key.accessKeyId },
     ...errorParts(err),
   });
@@ -71,7 +72,8 @@ export function auditCall(
   outcome: { request?: Record<string, unknown>; response?: Record<string, unknown>; error?: unknown },
 ): Promise<void> {
   return ctx.audit.record({
-    ...base(req, ctx, shape),
+    // What authentication already read (req.ip asks the socket again, a system call each time).
+    ...base(req, ctx, shape, caller),
     // In the region the call was signed for, as AWS records a call in the region of its endpoint.
     region: requestRegion(ctx, caller),
     identity: { accountId: caller.accountId, accessKeyId: caller.accessKeyId, userName: caller.userName },

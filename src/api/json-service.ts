@@ -84,5 +84,5 @@ export async function handleJsonService(
   return reply
     .header('x-amzn-RequestId', req.requestId)
     .header('content-type', `application/x-amz-json-${service.jsonVersion ?? '1.1'}`)
-    .send(JSON.stringify(output));
+    .send(Buffer.from(JSON.stringify(output)));
 }

@@ -89,7 +89,7 @@ export function auditRecord(call: AuditedCall): Record<string, unknown> {
   return {
     eventVersion: '1.11',
     userIdentity,
-    eventTime: formatEventTime(call.timeMs),
+    eventTime: eventTimeOf(call.timeMs),
     eventSource: call.eventSource,
     eventName: call.eventName,
     awsRegion: call.region,
@@ -108,14 +108,38 @@ export function auditRecord(call: AuditedCall): Record<string, unknown> {
   };
 }
 
+/** The last second formatted: calls arrive hundreds a second, and most share the one before. */
+let formatted = { second: Number.NaN, text: '' };
+
+function eventTimeOf(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== formatted.second) formatted = { second, text: formatEventTime(ms) };
+  return formatted.text;
+}
+
+/** Principal ids already derived, by account and user; bounded, since names come from key files. */
+const principalIds = new Map<string, string>();
+const MAX_PRINCIPAL_IDS = 10_000;
+
 /**
  * A stable IAM-style unique id (`AIDA…`, 21 characters) for a user name, so that every call of
  * one principal carries the same principalId, as IAM's do.
  */
 function principalIdOf(accountId: string, userName: string): string {
+  const key = `${accountId}/${userName}`;
+  let id = principalIds.get(key);
+  if (id === undefined) {
+    if (principalIds.size >= MAX_PRINCIPAL_IDS) principalIds.clear();
+    id = derivePrincipalId(key);
+    principalIds.set(key, id);
+  }
+  return id;
+}
+
+function derivePrincipalId(key: string): string {
   let h1 = 0x811c9dc5;
   let h2 = 0x01000193;
-  for (const ch of `${accountId}/${userName}`) {
+  for (const ch of key) {
     const c = ch.codePointAt(0)!;
     h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
     h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0;

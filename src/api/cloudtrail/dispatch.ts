@@ -64,5 +64,5 @@ export async function handleCloudTrailJson(
   return reply
     .header('x-amzn-RequestId', req.requestId)
     .header('content-type', 'application/x-amz-json-1.1')
-    .send(JSON.stringify(output));
+    .send(Buffer.from(JSON.stringify(output)));
 }

@@ -45,6 +45,11 @@ export class RecordSegments {
   private current: { number: number; fd: number; size: number };
   /** Read-only descriptors of the closed segments, by segment number. */
   private readonly openReaders = new Map<number, number>();
+  /**
+   * Where readNow reads a page to: reused, since its records are decoded into strings at once;
+   * a fresh buffer of a page's size for every lookup would be garbage the next moment.
+   */
+  private pageBuffer = Buffer.allocUnsafeSlow(128 * 1024);
   private closed = false;
   private broken: Error | undefined;
 
@@ -156,7 +161,9 @@ export class RecordSegments {
   readNow(locations: readonly RecordLocation[]): string[] {
     let total = 0;
     for (const loc of locations) total += loc.length;
-    const buf = Buffer.allocUnsafe(total);
+    if (this.pageBuffer.length < total)
+      this.pageBuffer = Buffer.allocUnsafeSlow(Math.max(total, 2 * this.pageBuffer.length));
+    const buf = this.pageBuffer;
     const out: string[] = new Array<string>(locations.length);
     let at = 0;
     for (let i = 0; i < locations.length; i++) {

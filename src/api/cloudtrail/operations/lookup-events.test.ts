@@ -29,12 +29,35 @@ const INSIGHTS = Array.from({ length: 45 }, (_, i) => ({
   },
 }));
 
+/** Management events whose every response member is shown: one with all of them, one with few. */
+const MANAGEMENT = [
+  {
+    eventVersion: '1.09',
+    eventID: 'm-full',
+    eventTime: at(100),
+    eventSource: 's3.amazonaws.com',
+    eventName: 'PutObject',
+    readOnly: false,
+    userIdentity: { type: 'IAMUser', userName: 'alice "the admin"', accessKeyId: 'AKIAALICE' },
+    resources: [{ type: 'AWS::S3::Object', ARN: 'arn:aws:s3:::b/k\\ü🙂' }, { ARN: 'arn:aws:s3:::b' }, {}],
+    requestParameters: { key: 'line\nbreak "quoted" \u2028' },
+  },
+  {
+    eventVersion: '1.09',
+    eventID: 'm-bare',
+    eventTime: at(101),
+    eventSource: 'ec2.amazonaws.com',
+    eventName: 'DescribeInstances',
+    userIdentity: { type: 'AWSService' },
+  },
+];
+
 let db: Embedded;
 let ctx: AppContext;
 
 beforeAll(async () => {
   db = await openEmbedded();
-  const results = await db.ingestor.ingest(structuredClone(INSIGHTS), API_CTX);
+  const results = await db.ingestor.ingest(structuredClone([...INSIGHTS, ...MANAGEMENT]), API_CTX);
   expect(results.every((r) => r.ok)).toBe(true);
   // Only the store is used by the operation.
   ctx = { store: db.store } as unknown as AppContext;
@@ -100,6 +123,55 @@ describe('LookupEvents on Insights events by EventName / EventSource (indexed fr
         .reverse(),
     );
     expect(r.pages[0]).toBe(7);
+  });
+});
+
+describe('LookupEvents response members', () => {
+  it('shows each event as AWS does, its record escaped whole into CloudTrailEvent', async () => {
+    const out = (await call({ LookupAttributes: [{ AttributeKey: 'EventId', AttributeValue: 'm-full' }] })) as {
+      Events: Record<string, unknown>[];
+    };
+    expect(Object.keys(out)).toEqual(['Events']);
+    const [event] = out.Events;
+    expect(event).toEqual({
+      EventId: 'm-full',
+      EventName: 'PutObject',
+      ReadOnly: 'false',
+      AccessKeyId: 'AKIAALICE',
+      EventTime: sec(100),
+      EventSource: 's3.amazonaws.com',
+      Username: 'alice "the admin"',
+      Resources: [
+        { ResourceType: 'AWS::S3::Object', ResourceName: 'arn:aws:s3:::b/k\\ü🙂' },
+        { ResourceName: 'arn:aws:s3:::b' },
+        {},
+      ],
+      CloudTrailEvent: expect.any(String) as unknown,
+    });
+    expect(Object.keys(event!)).toEqual([
+      'EventId',
+      'EventName',
+      'ReadOnly',
+      'AccessKeyId',
+      'EventTime',
+      'EventSource',
+      'Username',
+      'Resources',
+      'CloudTrailEvent',
+    ]);
+    const record = JSON.parse(event!.CloudTrailEvent as string) as Record<string, unknown>;
+    expect(record).toMatchObject(MANAGEMENT[0]!);
+  });
+
+  it('leaves out the members a record lacks', async () => {
+    const out = (await call({
+      LookupAttributes: [{ AttributeKey: 'EventSource', AttributeValue: 'ec2.amazonaws.com' }],
+    })) as { Events: Record<string, unknown>[] };
+    expect(out.Events.map((e) => Object.keys(e))).toEqual([
+      // No access key and no name of the caller; ReadOnly is derived from the name at ingest.
+      ['EventId', 'EventName', 'ReadOnly', 'EventTime', 'EventSource', 'Resources', 'CloudTrailEvent'],
+    ]);
+    expect(out.Events[0]!.Resources).toEqual([]);
   });
 });
 
