@@ -48,25 +48,28 @@ export class Ingestor {
   async appendNormalized(events: NormalizedEvent[], receivedAtMs: number, rejected = 0): Promise<IngestResult[]> {
     this.stats.received += rejected;
     this.stats.rejected += rejected;
-    return this.finish(
-      events,
-      events.map((_, i) => i),
-      new Array(events.length),
-      receivedAtMs,
-    );
+    return this.finish(events, undefined, new Array(events.length), receivedAtMs);
   }
 
+  /** `positions[j]`: where valid[j] answers in `results` (undefined: at j). */
   private async finish(
     valid: NormalizedEvent[],
-    positions: number[],
+    positions: number[] | undefined,
     results: (IngestResult | undefined)[],
     receivedAtMs: number,
   ): Promise<IngestResult[]> {
     const outcomes = await this.log.append(valid, receivedAtMs);
-    outcomes.forEach((o, j) => {
+    for (let j = 0; j < outcomes.length; j++) {
       const e = valid[j]!;
-      results[positions[j]!] = { ok: true, eventId: e.eventId, accountId: e.accountId, status: o.status, seq: o.seq };
-    });
+      const o = outcomes[j]!;
+      results[positions ? positions[j]! : j] = {
+        ok: true,
+        eventId: e.eventId,
+        accountId: e.accountId,
+        status: o.status,
+        seq: o.seq,
+      };
+    }
     const done = results as IngestResult[];
     this.stats.received += done.length;
     for (const r of done) {

@@ -138,10 +138,11 @@ export class DuckDBEventLog implements EventLog {
 
   /** Appends a group of batches to the segments, synced; returns each batch's outcomes. */
   private async appendGroup(group: PendingAppend[]): Promise<AppendOutcome[][]> {
-    const outcomes: AppendOutcome[][] = group.map((p) => p.events.map(() => ({ status: 'duplicate', seq: 0 })));
+    const outcomes: AppendOutcome[][] = group.map((p) => new Array<AppendOutcome>(p.events.length).fill(DUPLICATE));
     // A key already stored, or repeated within the group, is a duplicate of its first copy.
     const groupKeys = new EventKeySet(1024);
-    const newKeys: { key: Buffer; seq: number }[] = [];
+    // The keys of rows[i], whose seq is this.head + 1 + i.
+    const newKeys: Buffer[] = [];
     const rows: EventRow[] = [];
     let seq = this.head;
     for (let b = 0; b < group.length; b++) {
@@ -151,7 +152,7 @@ export class DuckDBEventLog implements EventLog {
         const key = EventKeySet.keyOf(e.accountId, e.eventId);
         if (this.keys.has(key) || !groupKeys.add(key)) continue;
         seq += 1;
-        newKeys.push({ key, seq });
+        newKeys.push(key);
         outcomes[b]![i] = { status: 'stored', seq };
         rows.push({
           seq,
@@ -178,7 +179,7 @@ export class DuckDBEventLog implements EventLog {
     );
     // Durable: from here the events are stored.
     for (let i = 0; i < rows.length; i++) rows[i]!.location = locations[i]!;
-    for (const k of newKeys) this.keys.add(k.key, k.seq);
+    for (let i = 0; i < newKeys.length; i++) this.keys.add(newKeys[i]!, rows[i]!.seq);
     const index = this.index;
     // A row is also what the index and the tail keep of an event: no copies on this path.
     if (index) for (const r of rows) index.add(r);
@@ -302,6 +303,9 @@ export class DuckDBEventLog implements EventLog {
     this.segments.close();
   }
 }
+
+/** The outcome of every event of a group that is not stored (shared: outcomes are read, never changed). */
+const DUPLICATE: AppendOutcome = Object.freeze({ status: 'duplicate', seq: 0 });
 
 /** A row's location until its group is appended. */
 const NO_LOCATION: RecordLocation = { segment: 0, offset: 0, length: 0 };
