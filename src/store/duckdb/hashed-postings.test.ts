@@ -60,6 +60,44 @@ describe('HashedPostings', () => {
   });
 });
 
+describe('HashedPostings with mostly unique hashes (a value per event, such as an object ARN)', () => {
+  it('pages and counts each hash as a plain list would, across folds, with hashes added once, twice and more', () => {
+    const rand = prng(11);
+    const p = new HashedPostings();
+    const all: Entry[] = [];
+    const check = (hash: number, start: number, end: number, limit: number) => {
+      const want = all
+        .filter((x) => x.hash === hash && x.timeMs >= start && x.timeMs <= end)
+        .sort(newestFirst)
+        .map((x) => x.seq);
+      const got: number[] = [];
+      let page = p.page(hash, start, end, limit);
+      got.push(...page.seqs);
+      while (page.last) {
+        page = p.page(hash, start, end, limit, page.last);
+        got.push(...page.seqs);
+      }
+      expect(got, `hash ${hash} after ${all.length}`).toEqual(want);
+      expect(p.count(hash)).toBe(all.filter((x) => x.hash === hash).length);
+    };
+    // 150,000 adds over 200,000 hashes: most once, some twice or more; two folds on the way.
+    for (let seq = 1; seq <= 150_000; seq++) {
+      const e = { hash: Math.floor(rand() * 200_000), timeMs: Math.floor(rand() * 600) * 1000, seq };
+      p.add(e.hash, e.timeMs, e.seq);
+      all.push(e);
+      if (seq % 24_989 === 0) {
+        for (let q = 0; q < 20; q++) {
+          const hash = all[Math.floor(rand() * all.length)]!.hash;
+          const start = q % 2 === 0 ? 0 : Math.floor(rand() * 300) * 1000;
+          check(hash, start, start + Math.floor(rand() * 600) * 1000, 1 + (q % 3));
+        }
+        check(200_001, 0, Number.POSITIVE_INFINITY, 10); // a hash never added
+      }
+    }
+    expect(p.size).toBe(150_000);
+  });
+});
+
 describe('LookupIndex', () => {
   it('hashes keys exactly as the index fill does in DuckDB (md5_number_lower(...) % 2^32)', async () => {
     const instance = await DuckDBInstance.create(':memory:');

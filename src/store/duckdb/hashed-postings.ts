@@ -13,8 +13,17 @@ export class HashedPostings {
   private hashes: Uint32Array = new Uint32Array(0);
   private times: Float64Array = new Float64Array(0);
   private seqs: Uint32Array = new Uint32Array(0);
-  private readonly recent = new Map<number, Postings>();
+  /**
+   * Postings added since the last fold, by hash. A hash added once is only the index of its
+   * entry in `singleTimes`/`singleSeqs`: most values of some kinds (resource ARNs, principal IDs,
+   * session keys) belong to one event, and a Postings of their own (two typed arrays) made an add
+   * ~25 times dearer, with its fold. A second add gives the hash a Postings.
+   */
+  private readonly recent = new Map<number, Postings | number>();
   private recentEntries = 0;
+  private singleTimes = new Float64Array(1024);
+  private singleSeqs = new Uint32Array(1024);
+  private singles = 0;
 
   get size(): number {
     return this.hashes.length + this.recentEntries;
@@ -29,9 +38,20 @@ export class HashedPostings {
   }
 
   add(hash: number, timeMs: number, seq: number): void {
-    let p = this.recent.get(hash);
-    if (!p) this.recent.set(hash, (p = new Postings()));
-    p.add(timeMs, seq);
+    const p = this.recent.get(hash);
+    if (p === undefined) {
+      if (this.singles === this.singleTimes.length) this.growSingles();
+      this.singleTimes[this.singles] = timeMs;
+      this.singleSeqs[this.singles] = seq;
+      this.recent.set(hash, this.singles++);
+    } else if (typeof p === 'number') {
+      const q = new Postings();
+      q.add(this.singleTimes[p]!, this.singleSeqs[p]!);
+      q.add(timeMs, seq);
+      this.recent.set(hash, q);
+    } else {
+      p.add(timeMs, seq);
+    }
     // Rebuilding costs O(run); doing it once the recent part is an eighth of the run keeps
     // each posting's share amortised constant.
     if (++this.recentEntries > Math.max(65_536, this.hashes.length >>> 3)) this.fold();
@@ -39,7 +59,8 @@ export class HashedPostings {
 
   count(hash: number): number {
     const [lo, hi] = this.range(hash);
-    return hi - lo + (this.recent.get(hash)?.size ?? 0);
+    const recent = this.recent.get(hash);
+    return hi - lo + (recent === undefined ? 0 : typeof recent === 'number' ? 1 : recent.size);
   }
 
   /** Up to `limit` candidates of one hash, newest first, strictly after `from`. */
@@ -47,8 +68,12 @@ export class HashedPostings {
     const [lo, hi] = this.range(hash);
     const fromRun = this.runPage(lo, hi, startMs, endMs, limit, from);
     const recent = this.recent.get(hash);
-    if (!recent) return fromRun;
-    return mergePages(fromRun, recent.page(startMs, endMs, limit, from), limit);
+    if (recent === undefined) return fromRun;
+    const fromRecent =
+      typeof recent === 'number'
+        ? singlePage(this.singleTimes[recent]!, this.singleSeqs[recent]!, startMs, endMs, limit, from)
+        : recent.page(startMs, endMs, limit, from);
+    return mergePages(fromRun, fromRecent, limit);
   }
 
   /** Drops postings older than the cut-off. */
@@ -123,8 +148,26 @@ export class HashedPostings {
     let i = 0;
     let k = 0;
     const copyRun = (until: number) => {
-      // Run entries with a hash below `until`, and, equal to it, that come before (t, s).
-      while (i < this.hashes.length && this.hashes[i]! < until) {
+      // Run entries with a hash below `until`. Long stretches (a run much bigger than the
+      // recent part) are found by binary search and copied in bulk; short ones one by one,
+      // where three typed-array views would cost more than the copy.
+      const n = this.hashes.length;
+      if (i + 32 < n && this.hashes[i + 32]! < until) {
+        let lo = i + 33;
+        let hi = n;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (this.hashes[mid]! < until) lo = mid + 1;
+          else hi = mid;
+        }
+        hashes.set(this.hashes.subarray(i, lo), k);
+        times.set(this.times.subarray(i, lo), k);
+        seqs.set(this.seqs.subarray(i, lo), k);
+        k += lo - i;
+        i = lo;
+        return;
+      }
+      while (i < n && this.hashes[i]! < until) {
         hashes[k] = this.hashes[i]!;
         times[k] = this.times[i]!;
         seqs[k++] = this.seqs[i++]!;
@@ -132,13 +175,20 @@ export class HashedPostings {
     };
     for (const hash of keys) {
       copyRun(hash);
-      const { times: rt, seqs: rs } = this.recent.get(hash)!.sorted();
-      let j = 0;
-      while (j < rt.length || (i < this.hashes.length && this.hashes[i] === hash)) {
+      const recent = this.recent.get(hash)!;
+      // The hash's recent entries are rt/rs [j, end).
+      let rt: Float64Array, rs: Uint32Array, j: number, end: number;
+      if (typeof recent === 'number') {
+        [rt, rs, j, end] = [this.singleTimes, this.singleSeqs, recent, recent + 1];
+      } else {
+        ({ times: rt, seqs: rs } = recent.sorted());
+        [j, end] = [0, rt.length];
+      }
+      while (j < end || (i < this.hashes.length && this.hashes[i] === hash)) {
         const runNext =
           i < this.hashes.length &&
           this.hashes[i] === hash &&
-          (j >= rt.length || this.times[i]! < rt[j]! || (this.times[i] === rt[j] && this.seqs[i]! <= rs[j]!));
+          (j >= end || this.times[i]! < rt[j]! || (this.times[i] === rt[j] && this.seqs[i]! <= rs[j]!));
         hashes[k] = hash;
         if (runNext) {
           times[k] = this.times[i]!;
@@ -155,7 +205,31 @@ export class HashedPostings {
     this.seqs = seqs;
     this.recent.clear();
     this.recentEntries = 0;
+    this.singles = 0;
   }
+
+  private growSingles(): void {
+    const times = new Float64Array(this.singleTimes.length * 2);
+    times.set(this.singleTimes);
+    const seqs = new Uint32Array(this.singleSeqs.length * 2);
+    seqs.set(this.singleSeqs);
+    this.singleTimes = times;
+    this.singleSeqs = seqs;
+  }
+}
+
+/** The page of a hash with one entry, as Postings.page would give it. */
+function singlePage(
+  timeMs: number,
+  seq: number,
+  startMs: number,
+  endMs: number,
+  limit: number,
+  from?: PostingPosition,
+): PostingsPage {
+  const afterFrom = !from || timeMs < from.timeMs || (timeMs === from.timeMs && seq < from.seq);
+  if (limit < 1 || timeMs < startMs || timeMs > endMs || !afterFrom) return { seqs: [], times: [] };
+  return { seqs: [seq], times: [timeMs], last: { timeMs, seq } };
 }
 
 /** The newest `limit` of two newest-first pages. */
