@@ -40,24 +40,47 @@ export function parseEventTime(value: unknown): number | undefined {
   return Math.floor(ms / 1000) * 1000;
 }
 
-const CANONICAL = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/;
+/** Days of each month in a common year. */
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** The two-digit number at `at`, or NaN when either character is not a digit. */
+function twoDigits(s: string, at: number): number {
+  const a = s.charCodeAt(at) - 48;
+  const b = s.charCodeAt(at + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : NaN;
+}
 
 /**
  * Epoch milliseconds of a time already written as `formatEventTime` writes it, or undefined when
  * `value` is not in that form (then `parseEventTime` decides). Archive records almost always are,
- * and recognising that skips a parse and a format per record.
+ * and recognising that skips a parse and a format per record. Read digit by digit: no match
+ * array, substrings or Date per event.
  */
 export function canonicalEventTimeMs(value: string): number | undefined {
-  const m = CANONICAL.exec(value);
-  if (!m) return undefined;
-  const year = Number(m[1]);
-  const month = Number(m[2]);
-  const day = Number(m[3]);
-  const hour = Number(m[4]);
-  const minute = Number(m[5]);
-  const second = Number(m[6]);
-  if (year < 1970 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return undefined;
-  const ms = Date.UTC(year, month - 1, day, hour, minute, second);
-  // Date.UTC rolls an impossible day over ("02-30" → March 1): that is no canonical time.
-  return new Date(ms).getUTCDate() === day ? ms : undefined;
+  // YYYY-MM-DDTHH:MM:SSZ
+  if (
+    value.length !== 20 ||
+    value.charCodeAt(4) !== 0x2d ||
+    value.charCodeAt(7) !== 0x2d ||
+    value.charCodeAt(10) !== 0x54 ||
+    value.charCodeAt(13) !== 0x3a ||
+    value.charCodeAt(16) !== 0x3a ||
+    value.charCodeAt(19) !== 0x5a
+  ) {
+    return undefined;
+  }
+  const year = twoDigits(value, 0) * 100 + twoDigits(value, 2);
+  const month = twoDigits(value, 5);
+  const day = twoDigits(value, 8);
+  const hour = twoDigits(value, 11);
+  const minute = twoDigits(value, 14);
+  const second = twoDigits(value, 17);
+  // NaN fails every comparison below, so a non-digit anywhere is refused.
+  if (!(year >= 1970 && month >= 1 && month <= 12 && day >= 1 && hour <= 23 && minute <= 59 && second <= 59)) {
+    return undefined;
+  }
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 2 && leap ? 29 : MONTH_DAYS[month - 1]!;
+  // Date.UTC would roll an impossible day over ("02-30" → March 1): that is no canonical time.
+  return day <= days ? Date.UTC(year, month - 1, day, hour, minute, second) : undefined;
 }
