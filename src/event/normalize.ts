@@ -137,66 +137,96 @@ function describe(v: unknown): string {
   return typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)?.slice(0, 40)}`;
 }
 
+/** What a typed top-level member must hold. */
+const enum Kind {
+  String,
+  Object,
+  NullableObject,
+  Boolean,
+  Resources,
+  Identity,
+}
+
+/**
+ * The typed members by name. checkFields walks the record's own members and looks each up here
+ * (a record holds ~15; the lists name 32, and a property load per name missed the inline
+ * caches on records of every shape).
+ */
+const FIELD_KINDS = new Map<string, Kind>([
+  ...STRING_FIELDS.map((f) => [f, Kind.String] as const),
+  ...OBJECT_FIELDS.map((f) => [f, Kind.Object] as const),
+  ...NULLABLE_OBJECT_FIELDS.map((f) => [f, Kind.NullableObject] as const),
+  ['readOnly', Kind.Boolean],
+  ['managementEvent', Kind.Boolean],
+  ['resources', Kind.Resources],
+  ['userIdentity', Kind.Identity],
+]);
+const IDENTITY_STRING_FIELDS = new Set<string>(USER_IDENTITY_STRING_FIELDS);
+
 function checkFields(rec: Record<string, unknown>, splice: Splice | undefined): void {
-  for (const f of STRING_FIELDS) {
+  for (const f in rec) {
+    const kind = FIELD_KINDS.get(f);
+    if (kind === undefined) continue;
     const v = rec[f];
-    if (v !== undefined && typeof v !== 'string') {
-      throw new RecordError('InvalidData', `${f} must be a string, got ${describe(v)}`);
-    }
-  }
-  for (const f of OBJECT_FIELDS) {
-    const v = rec[f];
-    if (v !== undefined && !isPlainObject(v)) {
-      throw new RecordError('InvalidData', `${f} must be a JSON object, got ${describe(v)}`);
-    }
-  }
-  for (const f of NULLABLE_OBJECT_FIELDS) {
-    const v = rec[f];
-    if (v !== undefined && v !== null && !isPlainObject(v)) {
-      throw new RecordError('InvalidData', `${f} must be a JSON object or null, got ${describe(v)}`);
-    }
-  }
-  for (const f of ['readOnly', 'managementEvent'] as const) {
-    const v = rec[f];
-    // LookupEvents hands readOnly back as a string; accept that spelling and store the boolean.
-    if (v === 'true' || v === 'false') {
-      rec[f] = v === 'true';
-      if (splice) splice.changed = true;
-    } else if (v !== undefined && typeof v !== 'boolean') {
-      throw new RecordError('InvalidData', `${f} must be a boolean, got ${describe(v)}`);
-    }
-  }
-  const resources = rec.resources;
-  if (resources !== undefined) {
-    if (!Array.isArray(resources)) {
-      throw new RecordError('InvalidData', `resources must be an array, got ${describe(resources)}`);
-    }
-    resources.forEach((r, i) => {
-      if (!isPlainObject(r))
-        throw new RecordError('InvalidData', `resources[${i}] must be a JSON object, got ${describe(r)}`);
-      for (const k of ['ARN', 'accountId', 'type']) {
-        if (r[k] !== undefined && r[k] !== null && typeof r[k] !== 'string') {
-          throw new RecordError('InvalidData', `resources[${i}].${k} must be a string, got ${describe(r[k])}`);
+    if (v === undefined) continue;
+    switch (kind) {
+      case Kind.String:
+        if (typeof v !== 'string') throw new RecordError('InvalidData', `${f} must be a string, got ${describe(v)}`);
+        break;
+      case Kind.Object:
+        if (!isPlainObject(v)) throw new RecordError('InvalidData', `${f} must be a JSON object, got ${describe(v)}`);
+        break;
+      case Kind.NullableObject:
+        if (v !== null && !isPlainObject(v)) {
+          throw new RecordError('InvalidData', `${f} must be a JSON object or null, got ${describe(v)}`);
         }
-      }
-    });
-  }
-  const ui = rec.userIdentity;
-  if (ui !== undefined) {
-    if (!isPlainObject(ui)) {
-      throw new RecordError('InvalidData', `userIdentity must be a JSON object, got ${describe(ui)}`);
+        break;
+      case Kind.Boolean:
+        // LookupEvents hands readOnly back as a string; accept that spelling and store the boolean.
+        if (v === 'true' || v === 'false') {
+          rec[f] = v === 'true';
+          if (splice) splice.changed = true;
+        } else if (typeof v !== 'boolean') {
+          throw new RecordError('InvalidData', `${f} must be a boolean, got ${describe(v)}`);
+        }
+        break;
+      case Kind.Resources:
+        checkResources(v);
+        break;
+      case Kind.Identity:
+        checkIdentity(v);
+        break;
     }
-    for (const f of USER_IDENTITY_STRING_FIELDS) {
-      const v = ui[f];
+  }
+}
+
+function checkResources(resources: unknown): void {
+  if (!Array.isArray(resources)) {
+    throw new RecordError('InvalidData', `resources must be an array, got ${describe(resources)}`);
+  }
+  resources.forEach((r, i) => {
+    if (!isPlainObject(r))
+      throw new RecordError('InvalidData', `resources[${i}] must be a JSON object, got ${describe(r)}`);
+    for (const k of ['ARN', 'accountId', 'type']) {
+      if (r[k] !== undefined && r[k] !== null && typeof r[k] !== 'string') {
+        throw new RecordError('InvalidData', `resources[${i}].${k} must be a string, got ${describe(r[k])}`);
+      }
+    }
+  });
+}
+
+function checkIdentity(ui: unknown): void {
+  if (!isPlainObject(ui)) {
+    throw new RecordError('InvalidData', `userIdentity must be a JSON object, got ${describe(ui)}`);
+  }
+  for (const f in ui) {
+    const v = ui[f];
+    if (IDENTITY_STRING_FIELDS.has(f)) {
       if (v !== undefined && v !== null && typeof v !== 'string') {
         throw new RecordError('InvalidData', `userIdentity.${f} must be a string, got ${describe(v)}`);
       }
-    }
-    if (ui.sessionContext !== undefined && !isPlainObject(ui.sessionContext)) {
-      throw new RecordError(
-        'InvalidData',
-        `userIdentity.sessionContext must be a JSON object, got ${describe(ui.sessionContext)}`,
-      );
+    } else if (f === 'sessionContext' && v !== undefined && !isPlainObject(v)) {
+      throw new RecordError('InvalidData', `userIdentity.sessionContext must be a JSON object, got ${describe(v)}`);
     }
   }
 }
