@@ -3,6 +3,14 @@ import type { CloudTrailRecord, EventError, EventErrorCode, NormalizedEvent } fr
 import { canonicalEventTimeMs, formatEventTime, parseEventTime } from './time.js';
 import { inferReadOnly } from './read-only.js';
 
+declare global {
+  // ES2024 string methods, present in Node 20 (V8 11.3); the project's lib stays ES2023 so that
+  // nothing newer than Node 20 slips in (event-rows.ts declares the same).
+  interface String {
+    isWellFormed(): boolean;
+  }
+}
+
 /** Whole-record limit (spec §1: 256 KB since eventVersion 1.05). */
 export const MAX_RECORD_BYTES = 256 * 1024;
 export const CURRENT_EVENT_VERSION = '1.11';
@@ -30,7 +38,8 @@ export type NormalizeResult = { ok: true; event: NormalizedEvent } | { ok: false
  * The JSON text a record was parsed from, for callers that hold it (PutAuditEvents' eventData).
  * When normalisation only adds members, the stored JSON is that text with the added members
  * spliced in before its closing brace: serialising the whole record again cost ~7 µs of a 1.4 KB
- * event, a tenth of PutAuditEvents' CPU. JSON.parse of either text gives the same record.
+ * event, near a tenth of PutAuditEvents' main-thread CPU. JSON.parse of either text gives the
+ * same record.
  */
 export interface RecordSource {
   /** What `JSON.parse` turned into the input object. */
@@ -148,9 +157,8 @@ const enum Kind {
 }
 
 /**
- * The typed members by name. checkFields walks the record's own members and looks each up here
- * (a record holds ~15; the lists name 32, and a property load per name missed the inline
- * caches on records of every shape).
+ * The typed members by name. checkFields walks the record's members and looks each up here: a
+ * record holds ~15 members and the lists name 32, each a property load on records of many shapes.
  */
 const FIELD_KINDS = new Map<string, Kind>([
   ...STRING_FIELDS.map((f) => [f, Kind.String] as const),
