@@ -13,6 +13,8 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { encodeFrame, runsOf } from './segment-frames.js';
+import { SEGMENT_NAME, segmentName } from './segment-names.js';
+import { SegmentReaders } from './segment-readers.js';
 
 /** A point in the segments: segment number and byte offset. */
 export interface SegmentPosition {
@@ -29,7 +31,8 @@ export interface RecordLocation {
 
 /** A segment is closed and the next one started past this size. */
 const SEGMENT_BYTES = 1024 ** 3;
-const SEGMENT_NAME = /^(\d{8})\.records$/;
+/** Threads that read lookup pages (SegmentReaders): as many as libuv's pool had for fs.read. */
+const READER_THREADS = 4;
 
 /**
  * The records of the embedded log as append-only segment files beside the database
@@ -37,7 +40,7 @@ const SEGMENT_NAME = /^(\d{8})\.records$/;
  * (segment-frames.ts) and each record's JSON followed by a newline. They are the log's durable
  * copy — an append is acknowledged once its group is synced here, and the rows of `events`
  * follow (segment-recovery.ts rebuilds any a crash kept from committing) — and what lookups read:
- * a page's 50 records with 50 small synchronous reads from the page cache instead of a DuckDB query that
+ * a page's 50 records with 50 small reads from the page cache instead of a DuckDB query that
  * decompresses whole vectors of records (measured: ~0.3 ms against 15–40 ms of CPU on ten
  * million events). DuckDB keeps the record too, for SQL, and the location of each.
  */
@@ -45,11 +48,13 @@ export class RecordSegments {
   private current: { number: number; fd: number; size: number };
   /** Read-only descriptors of the closed segments, by segment number. */
   private readonly openReaders = new Map<number, number>();
+  /** The threads read() uses, from its first call. */
+  private readers: SegmentReaders | undefined;
   /**
    * Where readNow reads a page to: reused, since its records are decoded into strings at once;
-   * a fresh buffer of a page's size for every lookup would be garbage the next moment.
+   * a fresh buffer of a page's size for every call would be garbage the next moment.
    */
-  private pageBuffer = Buffer.allocUnsafeSlow(128 * 1024);
+  private pageBuffer = Buffer.alloc(0);
   private closed = false;
   private broken: Error | undefined;
 
@@ -143,13 +148,23 @@ export class RecordSegments {
   }
 
   /**
-   * The records at these locations, in their order. A lookup page's records sit in the page
-   * cache; each is read with one synchronous pread (a few microseconds) into one buffer for the
-   * page. Fifty asynchronous reads cost the event loop far more — a request object, a hop to
-   * libuv's thread pool and back and a promise each (measured on the lookup bench: ~0.5 ms of
-   * server CPU per page against ~0.1 ms).
+   * The records at these locations, in their order, read by threads of their own
+   * (SegmentReaders) so that the event loop never waits for the disk; started on the first
+   * read, since most users of the segments (ingest, recovery) never read this way. If those
+   * threads fail, the records are read here, synchronously.
    */
   read(locations: readonly RecordLocation[]): Promise<string[]> {
+    if (this.closed) return Promise.reject(new Error('the record segments are closed'));
+    this.readers ??= new SegmentReaders(this.dir, READER_THREADS);
+    const readers = this.readers;
+    if (readers.failure) return this.readNowAsPromise(locations);
+    return readers.read(locations).catch((err: unknown) => {
+      if (readers.failure) return this.readNowAsPromise(locations);
+      throw err;
+    });
+  }
+
+  private readNowAsPromise(locations: readonly RecordLocation[]): Promise<string[]> {
     try {
       return Promise.resolve(this.readNow(locations));
     } catch (err) {
@@ -157,12 +172,15 @@ export class RecordSegments {
     }
   }
 
-  /** read() without the promise, for callers on the hot path. */
+  /**
+   * read() on the calling thread: one synchronous pread a record (a few microseconds from the
+   * page cache, a disk wait otherwise) into one buffer for the page.
+   */
   readNow(locations: readonly RecordLocation[]): string[] {
     let total = 0;
     for (const loc of locations) total += loc.length;
     if (this.pageBuffer.length < total)
-      this.pageBuffer = Buffer.allocUnsafeSlow(Math.max(total, 2 * this.pageBuffer.length));
+      this.pageBuffer = Buffer.allocUnsafeSlow(Math.max(total, 2 * this.pageBuffer.length, 64 * 1024));
     const buf = this.pageBuffer;
     const out: string[] = new Array<string>(locations.length);
     let at = 0;
@@ -205,6 +223,7 @@ export class RecordSegments {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    void this.readers?.close();
     closeSync(this.current.fd);
     for (const fd of this.openReaders.values()) closeSync(fd);
     this.openReaders.clear();
@@ -236,8 +255,4 @@ function segmentNumbers(dir: string): number[] {
     .filter((n): n is string => n !== undefined)
     .map(Number)
     .sort((a, b) => a - b);
-}
-
-function segmentName(n: number): string {
-  return `${String(n).padStart(8, '0')}.records`;
 }
