@@ -106,10 +106,10 @@ process on the same machine. Every call is also recorded by the self-audit. Buil
 **${fmt(r.indexBuildSeconds, 1)} s** (opening the log included); the server's resident memory after the run was ${fmt(r.serverRssMiB)} MiB.
 The baseline is the same kind of query answered by SQL alone (the store without its index), in the same run.
 
-| run | lookups/s | p50 | p99 | server CPU per lookup |
-|---|---|---|---|---|
-${r.runs.map((x, i) => `| ${i + 1} | ${fmt(x.lookupsPerSecond)} | ${fmt(x.p50Ms, 1)} ms | ${fmt(x.p99Ms, 1)} ms | ${fmt(x.serverCpuMsPerLookup, 2)} ms |`).join('\n')}
-| **median** | **${fmt(rate)}** | ${fmt(median(r.runs.map((x) => x.p50Ms)), 1)} ms | ${fmt(median(r.runs.map((x) => x.p99Ms)), 1)} ms | ${fmt(median(r.runs.map((x) => x.serverCpuMsPerLookup)), 2)} ms |
+| run | lookups/s | p50 | p99 | server CPU per lookup | client CPU per lookup |
+|---|---|---|---|---|---|
+${r.runs.map((x, i) => `| ${i + 1} | ${fmt(x.lookupsPerSecond)} | ${fmt(x.p50Ms, 1)} ms | ${fmt(x.p99Ms, 1)} ms | ${fmt(x.serverCpuMsPerLookup, 2)} ms | ${fmt(x.clientCpuMsPerLookup, 2)} ms |`).join('\n')}
+| **median** | **${fmt(rate)}** | ${fmt(median(r.runs.map((x) => x.p50Ms)), 1)} ms | ${fmt(median(r.runs.map((x) => x.p99Ms)), 1)} ms | ${fmt(median(r.runs.map((x) => x.serverCpuMsPerLookup)), 2)} ms | ${fmt(median(r.runs.map((x) => x.clientCpuMsPerLookup)), 2)} ms |
 
 | attribute | lookups | events per page | p50 | p99 | SQL alone (median) | speed-up |
 |---|---|---|---|---|---|---|
