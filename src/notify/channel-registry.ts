@@ -29,13 +29,27 @@ export function openChannel(
 /** Finds the Channel for an ARN, or says why there is none. */
 export type ChannelResolver = (arn: string) => Promise<Channel | { missing: string }>;
 
+interface CachedChannel {
+  channel: Channel;
+  /** What the channel was built from; an unchanged definition keeps the live channel. */
+  fingerprint: string;
+  loadedAt: number;
+}
+
 /**
  * Resolves ARNs to live channels through the repository, keeping each channel (and so its rate
- * limiter and SMTP pool) for `ttlMs`; a deleted or changed channel is noticed within that time,
- * or at once when the caller calls `invalidate`.
+ * limiter and SMTP pool) and checking its definition again every `ttlMs`; a deleted or changed
+ * channel is noticed within about that time, or at once when the caller calls `invalidate`.
+ *
+ * A check runs once per ARN however many deliveries ask meanwhile, and they are served the
+ * channel they had while it runs: when every attempt past the TTL read the definition itself,
+ * 256 deliveries in flight made 512 queries (and reader connections) on the database every
+ * 5 s, and the webhooks of those seconds waited behind them (the ingest→webhook p99). A channel
+ * whose definition did not change is kept, not rebuilt.
  */
 export class ChannelRegistry {
-  private readonly cache = new Map<string, { channel: Channel; loadedAt: number }>();
+  private readonly cache = new Map<string, CachedChannel>();
+  private readonly loading = new Map<string, Promise<Channel | { missing: string }>>();
 
   constructor(
     private readonly repository: ChannelRepository,
@@ -43,25 +57,56 @@ export class ChannelRegistry {
     private readonly ttlMs = 5000,
   ) {}
 
-  readonly resolve: ChannelResolver = async (arn) => {
+  readonly resolve: ChannelResolver = (arn) => {
     const hit = this.cache.get(arn);
-    if (hit && this.clock.now() - hit.loadedAt < this.ttlMs) return hit.channel;
-    const def = await this.repository.findByArn(arn);
-    if (hit) {
-      this.cache.delete(arn);
-      await hit.channel.close();
+    if (!hit) return this.load(arn);
+    if (this.clock.now() - hit.loadedAt >= this.ttlMs) {
+      // Checked in the background; a failed check keeps the channel and is tried again next time.
+      void this.load(arn).catch(() => undefined);
     }
-    if (!def) return { missing: `no notification channel ${arn}` };
+    return Promise.resolve(hit.channel);
+  };
+
+  /** Reads the definition (once at a time per ARN) and updates the cache. */
+  private load(arn: string): Promise<Channel | { missing: string }> {
+    const running = this.loading.get(arn);
+    if (running) return running;
+    const load = this.read(arn).finally(() => this.loading.delete(arn));
+    this.loading.set(arn, load);
+    return load;
+  }
+
+  private async read(arn: string): Promise<Channel | { missing: string }> {
+    const def = await this.repository.findByArn(arn);
     let connection: Connection | undefined;
-    if (def.config.kind === 'webhook') {
+    let missing: string | undefined;
+    if (!def) missing = `no notification channel ${arn}`;
+    else if (def.config.kind === 'webhook') {
       connection = await this.repository.getConnection(def.accountId, def.config.connectionArn);
       if (!connection)
-        return { missing: `API destination ${arn} names connection ${def.config.connectionArn}, which does not exist` };
+        missing = `API destination ${arn} names connection ${def.config.connectionArn}, which does not exist`;
+    }
+    const old = this.cache.get(arn);
+    if (missing !== undefined || !def) {
+      this.cache.delete(arn);
+      await old?.channel.close();
+      return { missing: missing ?? `no notification channel ${arn}` };
+    }
+    const fingerprint = JSON.stringify([def, connection ?? null]);
+    if (old && old.fingerprint === fingerprint) {
+      old.loadedAt = this.clock.now();
+      return old.channel;
     }
     const channel = openChannel(def, connection, this.clock);
-    this.cache.set(arn, { channel, loadedAt: this.clock.now() });
+    this.cache.set(arn, { channel, fingerprint, loadedAt: this.clock.now() });
+    await old?.channel.close();
     return channel;
-  };
+  }
+
+  /** Resolves once the definition checks running now have finished. */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.loading.values()]);
+  }
 
   async invalidate(arn: string): Promise<void> {
     const hit = this.cache.get(arn);
@@ -70,6 +115,7 @@ export class ChannelRegistry {
   }
 
   async close(): Promise<void> {
+    await this.settled();
     const all = [...this.cache.values()];
     this.cache.clear();
     await Promise.all(all.map((h) => h.channel.close()));
