@@ -127,6 +127,34 @@ describe('EventBridge API', () => {
       }),
     );
     expect(dest.ApiDestinationArn).toMatch(/^arn:aws:events:us-east-1:\d{12}:api-destination\/pager\//);
+    // As on AWS, any rate from 1 up (300 is the default, not a ceiling).
+    const fast = await eb.send(
+      new CreateApiDestinationCommand({
+        Name: 'fast',
+        ConnectionArn: conn.ConnectionArn,
+        InvocationEndpoint: 'http://127.0.0.1:9/fast',
+        HttpMethod: 'POST',
+        InvocationRateLimitPerSecond: 2000,
+      }),
+    );
+    expect((await eb.send(new DescribeApiDestinationCommand({ Name: 'fast' }))).InvocationRateLimitPerSecond).toBe(
+      2000,
+    );
+    expect(fast.ApiDestinationArn).toMatch(/api-destination\/fast\//);
+    await eb.send(new DeleteApiDestinationCommand({ Name: 'fast' }));
+    await expect(
+      eb.send(
+        new CreateApiDestinationCommand({
+          Name: 'stopped',
+          ConnectionArn: conn.ConnectionArn,
+          InvocationEndpoint: 'http://127.0.0.1:9/x',
+          HttpMethod: 'POST',
+          InvocationRateLimitPerSecond: 0,
+        }),
+      ),
+    ).rejects.toThrow(
+      "1 validation error detected: Value '0' at 'invocationRateLimitPerSecond' failed to satisfy constraint: Member must have value greater than or equal to 1",
+    );
     const targets = await eb.send(
       new PutTargetsCommand({
         Rule: 'trail-off',

@@ -105,7 +105,8 @@ export const webhookConfigSchema = z
     invocationEndpoint: httpUrl,
     httpMethod: z.enum(HTTP_METHODS).default('POST'),
     /** AWS's range and default. */
-    invocationRateLimitPerSecond: z.number().int().min(1).max(300).default(300),
+    // As AWS's CreateApiDestination: any rate from 1 up, 300 when not given.
+    invocationRateLimitPerSecond: z.number().int().min(1).default(300),
     /** EventBridge gives an endpoint 5 seconds. */
     timeoutMs: timeoutMs.default(5000),
   })

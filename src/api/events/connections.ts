@@ -32,7 +32,8 @@ export const createApiDestination: JsonOperation = {
   name: 'CreateApiDestination',
   readOnly: false,
   async handle(input, { ctx, caller }) {
-    const rate = int(input, 'InvocationRateLimitPerSecond', 1, 300);
+    // AWS's API takes any rate from 1 up; 300 is only the default (and the default service quota).
+    const rate = int(input, 'InvocationRateLimitPerSecond', 1);
     const def = await detectOf(ctx).notify.createChannel(caller.accountId, {
       name: str(input, 'Name', true),
       ...(input.Description !== undefined ? { description: str(input, 'Description') } : {}),

@@ -17,13 +17,15 @@ export function str(input: Record<string, unknown>, member: string, required = f
   return v;
 }
 
-export function int(input: Record<string, unknown>, member: string, min: number, max: number): number | undefined {
+/** An integer member in [min, max] (no upper bound without `max`), in AWS's validation wording. */
+export function int(input: Record<string, unknown>, member: string, min: number, max?: number): number | undefined {
   const v = input[member];
   if (v === undefined || v === null) return undefined;
-  if (!Number.isInteger(v) || (v as number) < min || (v as number) > max) {
+  if (!Number.isInteger(v) || (v as number) < min || (max !== undefined && (v as number) > max)) {
+    const constraint = max === undefined ? `greater than or equal to ${min}` : `between ${min} and ${max}`;
     throw new ApiError(
       'ValidationException',
-      `1 validation error detected: Value '${String(v)}' at '${lowerFirst(member)}' failed to satisfy constraint: Member must have value between ${min} and ${max}`,
+      `1 validation error detected: Value '${String(v)}' at '${lowerFirst(member)}' failed to satisfy constraint: Member must have value ${constraint}`,
     );
   }
   return v as number;

@@ -72,7 +72,7 @@ export const connectionDeclarations: DeclarationHandler = {
 /** CreateApiDestination's members read as the operation reads them, as a webhook channel definition. */
 async function apiDestinationInput(d: Declared, scope: AccountScope): Promise<CreateChannelInput> {
   const v = d.value;
-  const rate = int(v, 'InvocationRateLimitPerSecond', 1, 300);
+  const rate = int(v, 'InvocationRateLimitPerSecond', 1);
   return {
     name: str(v, 'Name', true),
     ...(v.Description !== undefined ? { description: str(v, 'Description') } : {}),
