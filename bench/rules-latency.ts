@@ -9,7 +9,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { fork } from 'node:child_process';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ingestor } from '../src/ingest/ingestor.js';
 import { DuckDBEventLog } from '../src/log/duckdb/duckdb-event-log.js';
@@ -109,15 +109,7 @@ export async function runRulesLatencyBench(
     },
     persisted: () => dispatcher.persisted(),
   };
-  const consumer = new RulesConsumer({
-    log,
-    rules,
-    dispatcher: timed,
-    region: 'us-east-1',
-    pollIntervalMs: 20,
-    // As serve runs it on a machine with two cores (BENCH_MATCH_THREAD=0 to compare without).
-    matchThread: process.env.BENCH_MATCH_THREAD !== '0' && availableParallelism() > 1,
-  });
+  const consumer = new RulesConsumer({ log, rules, dispatcher: timed, region: 'us-east-1', pollIntervalMs: 20 });
   await consumer.start();
 
   const batch = 100;

@@ -7,7 +7,6 @@
  * the dispatcher, within one deadline, before the database closes.
  */
 import { createHash } from 'node:crypto';
-import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import type { AlarmStateChange } from '../monitor/alarm-store.js';
 import { jsonDate } from '../monitor/cloudwatch-format.js';
@@ -137,8 +136,6 @@ export async function startDetectServices(
     ingestor: rt.ingestor,
     endpointOf: channelEndpoints(d.notify),
     region: rt.region,
-    // With a core to spare, parsing and matching leave the event loop that serves the API.
-    matchThread: availableParallelism() > 1,
     onError: (err) => logger.error({ err }, 'rules: step failed'),
     ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
   });

@@ -19,7 +19,6 @@ export interface CompiledRule {
 
 export class CompiledRuleSet {
   private readonly index = new RuleIndex<CompiledRule>();
-  private readonly byArn = new Map<string, CompiledRule>();
   /** Enabled rules in the set; with none, an event need not even be parsed. */
   readonly size: number = 0;
 
@@ -27,21 +26,18 @@ export class CompiledRuleSet {
     for (const { rule, targets } of entries) {
       if (rule.state === 'DISABLED' || rule.paused) continue;
       const pattern = JSON.parse(rule.eventPattern) as unknown;
-      const compiled: CompiledRule = {
-        rule,
-        matcher: compileEventPattern(rule.eventPattern),
-        targets: targets.map(compileTarget),
-        seesReadOnly: rule.state === 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS' || patternAsksForReadOnly(pattern),
-      };
-      this.index.add(compiled, pattern);
-      this.byArn.set(rule.arn, compiled);
+      this.index.add(
+        {
+          rule,
+          matcher: compileEventPattern(rule.eventPattern),
+          targets: targets.map(compileTarget),
+          seesReadOnly:
+            rule.state === 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS' || patternAsksForReadOnly(pattern),
+        },
+        pattern,
+      );
       this.size++;
     }
-  }
-
-  /** The enabled rule with this ARN (matches found elsewhere, by the same rules, name rules by ARN). */
-  rule(arn: string): CompiledRule | undefined {
-    return this.byArn.get(arn);
   }
 
   stats(): IndexStats {

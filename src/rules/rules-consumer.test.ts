@@ -4,7 +4,7 @@
  * their InputTransformer shape, disabled rules and hidden read-only events send nothing, a
  * restart resumes from the cursor, and loop protection pauses a rule its own target re-triggers.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   ACCOUNT_A,
   apiRecord,
@@ -37,12 +37,8 @@ const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
-/** Whether the rig's consumer matches in its thread (match-worker/): every test runs both ways. */
-let matchThread = false;
 
-async function rig(
-  opts: { dir?: string; threshold?: number; receiver?: HttpReceiver; onError?: (err: unknown) => void } = {},
-): Promise<Rig> {
+async function rig(opts: { dir?: string; threshold?: number; receiver?: HttpReceiver } = {}): Promise<Rig> {
   const e = await openEmbedded(opts.dir);
   if (!opts.dir) cleanups.push(async () => removeDir(e.dir));
   const own: (() => Promise<unknown>)[] = [];
@@ -82,8 +78,6 @@ async function rig(
     loop: { threshold: opts.threshold ?? 20, windowMs: 600_000 },
     region: 'us-east-1',
     batchSize: 50,
-    matchThread,
-    ...(opts.onError ? { onError: opts.onError } : {}),
   });
   await consumer.start({ loop: false });
   own.push(() => consumer.shutdown(1000));
@@ -117,11 +111,7 @@ const stopLogging = (over: Record<string, unknown> = {}) =>
     ...over,
   });
 
-describe.each([false, true])('RulesConsumer (parsing and matching in a thread: %s)', (inThread) => {
-  beforeEach(() => {
-    matchThread = inThread;
-  });
-
+describe('RulesConsumer', () => {
   it('delivers a matching event once, signed, in the target input shape; others send nothing', async () => {
     const r = await rig();
     await r.rules.putRule(ACCOUNT_A, {
@@ -153,8 +143,7 @@ describe.each([false, true])('RulesConsumer (parsing and matching in a thread: %
       rule: 'trail-changes',
     });
     expect(verifySignature(r.secret, String(got.headers['x-opentrail-signature']), got.body).valid).toBe(true);
-    expect(r.consumer.counters()).toMatchObject({ received: 2, matched: 1, sent: 1, dropped: 0, failed: 0 });
-    expect(r.consumer.matchesInThread()).toBe(inThread);
+    expect(r.consumer.counters()).toMatchObject({ received: 2, matched: 1, sent: 1 });
     expect(await r.consumer.committed()).toBe(await r.e.log.headSeq());
     expect(await r.e.log.getCursor('rules')).toBe(await r.e.log.headSeq());
   });
@@ -241,28 +230,5 @@ describe.each([false, true])('RulesConsumer (parsing and matching in a thread: %
     await r.consumer.pollOnce();
     await r.dispatcher.idle();
     expect(r.receiver.received).toHaveLength(8);
-  });
-});
-
-describe('RulesConsumer with a matching thread', () => {
-  beforeEach(() => {
-    matchThread = true;
-  });
-
-  it('a matching thread that dies costs nothing: the batch is retried, matched here', async () => {
-    const errors: unknown[] = [];
-    const r = await rig({ onError: (err) => errors.push(err) });
-    await r.rules.putRule(ACCOUNT_A, { Name: 'r', EventPattern: '{"detail":{"eventName":["StopLogging"]}}' });
-    await r.rules.putTargets(ACCOUNT_A, 'r', [{ Id: 'hook', Arn: r.hookArn }]);
-    await append(r, [stopLogging()]);
-    expect(await r.consumer.pollOnce()).toBe(1);
-    const thread = (r.consumer as unknown as { thread: { worker: { terminate(): Promise<number> } } }).thread;
-    await thread.worker.terminate();
-    await append(r, [stopLogging(), stopLogging()]);
-    expect(await r.consumer.pollOnce()).toBe(2);
-    expect(r.consumer.matchesInThread()).toBe(false);
-    await r.dispatcher.idle();
-    expect(r.receiver.received).toHaveLength(3);
-    expect(String(errors[0])).toMatch(/matching on the consumer's own thread from now on: .*exit code 1/);
   });
 });

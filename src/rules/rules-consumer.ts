@@ -12,16 +12,13 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { CloudTrailRecord } from '../event/types.js';
 import { formatEventTime } from '../event/time.js';
 import type { Ingestor } from '../ingest/ingestor.js';
-import type { EventLog, LoggedEvent } from '../log/event-log.js';
+import type { EventLog } from '../log/event-log.js';
 import { nextPollDelay } from '../log/poll-delay.js';
 import type { EnqueueResult, NotificationRequest } from '../notify/index.js';
-import type { CloudTrailEnvelope } from '../patterns/index.js';
 import { CompiledRuleSet, type CompiledRule } from './compiled-rules.js';
 import { lazyEnvelope, materialize } from './envelope.js';
 import { actorOf, LoopGuard, normalizeAddress, type LoopGuardOptions, type LoopTrip } from './loop-guard.js';
 import type { RuleStore } from './rule-store.js';
-import { MatchThread } from './match-worker/match-thread.js';
-import type { MatchOutcome } from './match-worker/protocol.js';
 import { TargetAddresses, type EndpointOf } from './target-addresses.js';
 
 export interface RulesCounters {
@@ -62,11 +59,6 @@ export interface RulesConsumerOptions {
   consumer?: string;
   batchSize?: number;
   pollIntervalMs?: number;
-  /**
-   * Parse and match in a thread of its own (match-worker/): worth it with a core to spare,
-   * where the event loop is the bottleneck — `serve` turns it on when the machine has two.
-   */
-  matchThread?: boolean;
   clock?: () => number;
   onError?: (err: unknown) => void;
 }
@@ -103,7 +95,6 @@ export class RulesConsumer {
   private readonly clock: () => number;
   private readonly consumer: string;
   private readonly stats: RulesCounters = { received: 0, matched: 0, sent: 0, dropped: 0, failed: 0, paused: 0 };
-  private thread: MatchThread | undefined;
 
   constructor(private readonly o: RulesConsumerOptions) {
     this.guard = new LoopGuard(o.loop);
@@ -119,7 +110,6 @@ export class RulesConsumer {
     this.cursor = await this.o.log.getCursor(this.consumer);
     if (this.cursor === 0 && this.o.fromHeadWhenNew) this.cursor = await this.o.log.headSeq();
     this.committedSeq = this.cursor;
-    if (this.o.matchThread) this.thread = new MatchThread();
     if (options.loop === false) return;
     const poll = async () => {
       if (this.stopped) return;
@@ -133,11 +123,6 @@ export class RulesConsumer {
   /** The last sequence number processed (its cursor may still be committing: see `committed`). */
   position(): number {
     return this.cursor;
-  }
-
-  /** Whether events are parsed and matched in the matching thread (false after it failed). */
-  matchesInThread(): boolean {
-    return this.thread !== undefined && this.thread.failure === undefined;
   }
 
   counters(): RulesCounters {
@@ -172,55 +157,34 @@ export class RulesConsumer {
       if (!this.started) throw new Error('RulesConsumer.pollOnce called before start()');
       const events = await this.o.log.read(this.cursor, this.o.batchSize ?? 1000);
       if (events.length === 0) return 0;
-      const accounts = new Map<string, AccountRules>();
-      for (const e of events)
-        if (!accounts.has(e.accountId)) accounts.set(e.accountId, await this.rulesOf(e.accountId));
-      const outcomes = await this.matchInThread(events, accounts);
       const trips: { rule: CompiledRule; trip: LoopTrip }[] = [];
       const pausedNow = new Set<string>();
       let done = this.cursor;
       let consumed = 0;
-      outer: for (let i = 0; i < events.length; i++) {
-        const e = events[i]!;
-        const account = accounts.get(e.accountId)!;
+      outer: for (const e of events) {
+        const account = await this.rulesOf(e.accountId);
         // Most accounts have no rules: their events are passed over unparsed.
         if (account.set.size === 0) {
           done = e.seq;
           consumed++;
           continue;
         }
-        let record: CloudTrailRecord | undefined;
-        let matches: CompiledRule[];
-        const outcome = outcomes?.[i];
-        if (outcomes) {
-          if (outcome && 'error' in outcome) {
-            this.drop(e.seq, outcome.error);
-            done = e.seq;
-            consumed++;
-            continue;
-          }
-          matches = outcome ? outcome.flatMap((arn) => account.set.rule(arn) ?? []) : [];
-        } else {
-          try {
-            record = JSON.parse(e.json) as CloudTrailRecord;
-          } catch (err) {
-            this.drop(e.seq, (err as Error).message);
-            done = e.seq;
-            consumed++;
-            continue;
-          }
-          matches = account.set.matching(lazyEnvelope(record, e.accountId));
+        let record: CloudTrailRecord;
+        try {
+          record = JSON.parse(e.json) as CloudTrailRecord;
+        } catch (err) {
+          this.stats.dropped++;
+          this.o.onError?.(new Error(`rules: event seq ${e.seq} skipped: ${(err as Error).message}`));
+          done = e.seq;
+          consumed++;
+          continue;
         }
-        let envelope: CloudTrailEnvelope | undefined;
+        const envelope = lazyEnvelope(record, e.accountId);
         let delivered: object | undefined;
-        for (const c of matches) {
+        for (const c of account.set.matching(envelope)) {
           // A rule applies to events that arrive after it was created, as on AWS.
           if (e.receivedAtMs < c.rule.createdAtMs || pausedNow.has(c.rule.arn)) continue;
           this.stats.matched++;
-          // Nothing to hand over and no loop to watch: the match is only counted.
-          if (c.targets.length === 0 && !account.addresses.has(c.rule.arn)) continue;
-          record ??= JSON.parse(e.json) as CloudTrailRecord;
-          envelope ??= lazyEnvelope(record, e.accountId);
           for (const t of c.targets) {
             const result = this.o.dispatcher.enqueue({
               channelArn: t.target.Arn,
@@ -273,47 +237,6 @@ export class RulesConsumer {
       this.stats.received += consumed;
       return consumed;
     });
-  }
-
-  private drop(seq: number, reason: string): void {
-    this.stats.dropped++;
-    this.o.onError?.(new Error(`rules: event seq ${seq} skipped: ${reason}`));
-  }
-
-  /**
-   * The batch's outcomes from the matching thread (index-aligned with `events`; accounts without
-   * rules are not sent), or undefined when matching runs here: no thread, it failed, or nothing
-   * in the batch has rules.
-   */
-  private async matchInThread(
-    events: readonly LoggedEvent[],
-    accounts: ReadonlyMap<string, AccountRules>,
-  ): Promise<(MatchOutcome | undefined)[] | undefined> {
-    const thread = this.thread;
-    if (!thread) return undefined;
-    if (thread.failure) {
-      this.thread = undefined;
-      this.o.onError?.(
-        new Error(`rules: matching on the consumer's own thread from now on: ${thread.failure.message}`),
-      );
-      void thread.close();
-      return undefined;
-    }
-    const sent: number[] = [];
-    const batch: { accountId: string; json: string }[] = [];
-    for (let i = 0; i < events.length; i++) {
-      const e = events[i]!;
-      const account = accounts.get(e.accountId)!;
-      if (account.set.size === 0) continue;
-      thread.syncRules(e.accountId, account.version, () => this.o.rules.entries(e.accountId));
-      sent.push(i);
-      batch.push({ accountId: e.accountId, json: e.json });
-    }
-    if (batch.length === 0) return undefined;
-    const got = await thread.match(batch);
-    const outcomes = new Array<MatchOutcome | undefined>(events.length);
-    for (let k = 0; k < sent.length; k++) outcomes[sent[k]!] = got[k];
-    return outcomes;
   }
 
   /**
@@ -407,9 +330,7 @@ export class RulesConsumer {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)));
     const drained = this.work.then(() => this.pendingCommit);
-    this.stopping = Promise.race([drained, deadline])
-      .finally(() => clearTimeout(timer))
-      .then(() => this.thread?.close());
+    this.stopping = Promise.race([drained, deadline]).finally(() => clearTimeout(timer));
     return this.stopping;
   }
 }
