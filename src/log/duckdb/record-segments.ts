@@ -8,13 +8,10 @@ import {
   openSync,
   readdirSync,
   read as readFd,
-  readSync,
   write,
 } from 'node:fs';
 import { join } from 'node:path';
 import { encodeFrame, runsOf } from './segment-frames.js';
-import { SEGMENT_NAME, segmentName } from './segment-names.js';
-import { SegmentReaders } from './segment-readers.js';
 
 /** A point in the segments: segment number and byte offset. */
 export interface SegmentPosition {
@@ -31,8 +28,7 @@ export interface RecordLocation {
 
 /** A segment is closed and the next one started past this size. */
 const SEGMENT_BYTES = 1024 ** 3;
-/** Threads that read lookup pages (SegmentReaders): as many as libuv's pool had for fs.read. */
-const READER_THREADS = 4;
+const SEGMENT_NAME = /^(\d{8})\.records$/;
 
 /**
  * The records of the embedded log as append-only segment files beside the database
@@ -48,13 +44,6 @@ export class RecordSegments {
   private current: { number: number; fd: number; size: number };
   /** Read-only descriptors of the closed segments, by segment number. */
   private readonly openReaders = new Map<number, number>();
-  /** The threads read() uses, from its first call. */
-  private readers: SegmentReaders | undefined;
-  /**
-   * Where readNow reads a page to: reused, since its records are decoded into strings at once;
-   * a fresh buffer of a page's size for every call would be garbage the next moment.
-   */
-  private pageBuffer = Buffer.alloc(0);
   private closed = false;
   private broken: Error | undefined;
 
@@ -148,55 +137,33 @@ export class RecordSegments {
   }
 
   /**
-   * The records at these locations, in their order, read by threads of their own
-   * (SegmentReaders) so that the event loop never waits for the disk; started on the first
-   * read, since most users of the segments (ingest, recovery) never read this way. If those
-   * threads fail, the records are read here, synchronously.
+   * The records at these locations. The reads run side by side on libuv's thread pool: a page
+   * whose records are not in the page cache waits for the disk once, not fifty times in a row,
+   * and the event loop keeps serving meanwhile.
    */
   read(locations: readonly RecordLocation[]): Promise<string[]> {
-    if (this.closed) return Promise.reject(new Error('the record segments are closed'));
-    this.readers ??= new SegmentReaders(this.dir, READER_THREADS);
-    const readers = this.readers;
-    if (readers.failure) return this.readNowAsPromise(locations);
-    return readers.read(locations).catch((err: unknown) => {
-      if (readers.failure) return this.readNowAsPromise(locations);
-      throw err;
-    });
-  }
-
-  private readNowAsPromise(locations: readonly RecordLocation[]): Promise<string[]> {
-    try {
-      return Promise.resolve(this.readNow(locations));
-    } catch (err) {
-      return Promise.reject(err as Error);
-    }
-  }
-
-  /**
-   * read() on the calling thread: one synchronous pread a record (a few microseconds from the
-   * page cache, a disk wait otherwise) into one buffer for the page.
-   */
-  readNow(locations: readonly RecordLocation[]): string[] {
-    let total = 0;
-    for (const loc of locations) total += loc.length;
-    if (this.pageBuffer.length < total)
-      this.pageBuffer = Buffer.allocUnsafeSlow(Math.max(total, 2 * this.pageBuffer.length, 64 * 1024));
-    const buf = this.pageBuffer;
-    const out: string[] = new Array<string>(locations.length);
-    let at = 0;
-    for (let i = 0; i < locations.length; i++) {
-      const loc = locations[i]!;
-      const fd = this.reader(loc.segment);
-      let got = 0;
-      while (got < loc.length) {
-        const n = readSync(fd, buf, at + got, loc.length - got, loc.offset + got);
-        if (n === 0) throw new Error(`record segment ${loc.segment} ends before offset ${loc.offset + loc.length}`);
-        got += n;
-      }
-      out[i] = buf.toString('utf8', at, at + loc.length);
-      at += loc.length;
-    }
-    return out;
+    return Promise.all(
+      locations.map(
+        (loc) =>
+          new Promise<string>((resolve, reject) => {
+            const buf = Buffer.allocUnsafe(loc.length);
+            const fd = this.reader(loc.segment);
+            const step = (got: number) => {
+              if (got === loc.length) return resolve(buf.toString('utf8'));
+              readFd(fd, buf, got, loc.length - got, loc.offset + got, (err, n) => {
+                if (err) return reject(err);
+                if (n === 0) {
+                  return reject(
+                    new Error(`record segment ${loc.segment} ends before offset ${loc.offset + loc.length}`),
+                  );
+                }
+                step(got + n);
+              });
+            };
+            step(0);
+          }),
+      ),
+    );
   }
 
   /**
@@ -223,7 +190,6 @@ export class RecordSegments {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    void this.readers?.close();
     closeSync(this.current.fd);
     for (const fd of this.openReaders.values()) closeSync(fd);
     this.openReaders.clear();
@@ -255,4 +221,8 @@ function segmentNumbers(dir: string): number[] {
     .filter((n): n is string => n !== undefined)
     .map(Number)
     .sort((a, b) => a - b);
+}
+
+function segmentName(n: number): string {
+  return `${String(n).padStart(8, '0')}.records`;
 }
