@@ -242,8 +242,9 @@ async function rulesLatencySection(): Promise<string> {
 
 Events ingested at ${fmt(r.ratePerSecond)}/s for ${fmt(r.seconds)} s into a real embedded database, matched by the rules consumer (CIS-like rule
 plus 100 generated rules) and posted by the notify dispatcher (256 deliveries in flight; \`serve\`'s default is 8) to an
-HTTP receiver in another process on the same machine (1 event in 20 matches: 500 webhooks/s). Ingest, consumer and
-dispatcher share one event loop, as in \`opentrail serve\`.
+HTTP receiver in another process on the same machine (1 event in 20 matches: 500 webhooks/s, to one API destination
+configured for 2,000 invocations/s: at the default 300/s its token bucket would queue the surplus). Ingest, consumer
+and dispatcher share one event loop, as in \`opentrail serve\`.
 
 | run | ingested | delivered | p50 | p99 | p99 from acknowledgement |
 |---|---|---|---|---|---|
