@@ -115,8 +115,6 @@ export async function serve(opts: ServeOptions): Promise<void> {
       `  aws cloudtrail list-channels --endpoint-url ${address}`,
     );
   }
-  process.stdout.write(lines.join('\n') + '\n');
-
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -137,4 +135,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  // Only now: whoever waits for this line may send SIGTERM at once, and it must find the handler
+  // (printed before it, a SIGTERM in between killed the process outright — a test saw it 3 times in 15).
+  process.stdout.write(lines.join('\n') + '\n');
 }
