@@ -3,14 +3,6 @@ import type { CloudTrailRecord, EventError, EventErrorCode, NormalizedEvent } fr
 import { canonicalEventTimeMs, formatEventTime, parseEventTime } from './time.js';
 import { inferReadOnly } from './read-only.js';
 
-declare global {
-  // ES2024 string methods, present in Node 20 (V8 11.3); the project's lib stays ES2023 so that
-  // nothing newer than Node 20 slips in (event-rows.ts declares the same).
-  interface String {
-    isWellFormed(): boolean;
-  }
-}
-
 /** Whole-record limit (spec §1: 256 KB since eventVersion 1.05). */
 export const MAX_RECORD_BYTES = 256 * 1024;
 export const CURRENT_EVENT_VERSION = '1.11';

@@ -78,19 +78,17 @@ export class ChannelRegistry {
 
   private async read(arn: string): Promise<Channel | { missing: string }> {
     const def = await this.repository.findByArn(arn);
-    let connection: Connection | undefined;
-    let missing: string | undefined;
-    if (!def) missing = `no notification channel ${arn}`;
-    else if (def.config.kind === 'webhook') {
-      connection = await this.repository.getConnection(def.accountId, def.config.connectionArn);
-      if (!connection)
-        missing = `API destination ${arn} names connection ${def.config.connectionArn}, which does not exist`;
-    }
+    const wanted = def?.config.kind === 'webhook' ? def.config.connectionArn : undefined;
+    const connection = def && wanted ? await this.repository.getConnection(def.accountId, wanted) : undefined;
     const old = this.cache.get(arn);
-    if (missing !== undefined || !def) {
+    if (!def || (wanted && !connection)) {
       this.cache.delete(arn);
       await old?.channel.close();
-      return { missing: missing ?? `no notification channel ${arn}` };
+      return {
+        missing: def
+          ? `API destination ${arn} names connection ${wanted}, which does not exist`
+          : `no notification channel ${arn}`,
+      };
     }
     const fingerprint = JSON.stringify([def, connection ?? null]);
     if (old && old.fingerprint === fingerprint) {

@@ -40,15 +40,6 @@ function joinValues(values: string[]): string | null {
  * lookup columns take U+FFFD in its place, as a UTF-8 column would anyway. The record itself is
  * never parsed on the way in and keeps its escape.
  */
-declare global {
-  // ES2024 string methods, present in Node 20 (V8 11.3); the project's lib stays ES2023 so that
-  // nothing newer than Node 20 slips in.
-  interface String {
-    isWellFormed(): boolean;
-    toWellFormed(): string;
-  }
-}
-
 function wellFormed(v: string | null): string | null {
   return v === null || v.isWellFormed() ? v : v.toWellFormed();
 }

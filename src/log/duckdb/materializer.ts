@@ -120,7 +120,7 @@ export class Materializer {
     } else if (!this.gatherTimer) {
       this.gatherTimer = setTimeout(() => {
         this.gatherTimer = undefined;
-        if (!this.running && !this.retryTimer) void this.run();
+        this.kick(true);
       }, GATHER_MS);
     }
   }

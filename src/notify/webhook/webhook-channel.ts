@@ -72,7 +72,7 @@ export class WebhookChannel implements Channel {
   }
 
   async close(): Promise<void> {
-    // fetch pools its own sockets; nothing of ours to release.
+    // Sockets are pooled per origin by http-send.ts for every channel; nothing of ours to release.
   }
 }
 
