@@ -295,6 +295,8 @@ describe('Dispatcher', () => {
     d.enqueue({ channelArn: fineArn, accountId: ACCOUNT, message: message('f1') });
     await fine.waitFor(1);
     await until('the fine delivery to be recorded', () => d.counters().sent === 1 && d.counters().inFlight === 1);
+    // The stuck request may still be on its way when the fine one is done: wait for it to arrive.
+    await stuck.waitFor(1);
     expect(stuck.received).toHaveLength(1);
     expect(d.counters()).toMatchObject({ inFlight: 1, inMemory: 3 });
   });
