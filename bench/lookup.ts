@@ -9,6 +9,7 @@
 import { Agent, request } from 'node:http';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { DuckDBEventLog } from '../src/log/duckdb/duckdb-event-log.js';
 import { EmbeddedDatabase } from '../src/store/duckdb/database.js';
 import { DuckDBEventStore } from '../src/store/duckdb/duckdb-event-store.js';
 import { LOOKUP_ATTRIBUTE_KEYS, type LookupAttributeKey } from '../src/store/event-store.js';
@@ -113,7 +114,8 @@ function queries(values: Record<LookupAttributeKey, string[]>, perKind: number, 
 /** The SQL-only baseline: the same queries through a store without its index. */
 async function sqlBaseline(dataset: LookupDataset, qs: Query[]): Promise<Map<LookupAttributeKey, number>> {
   const db = await EmbeddedDatabase.open(dataset.dir);
-  const store = new DuckDBEventStore(db);
+  const log = await DuckDBEventLog.open(db);
+  const store = new DuckDBEventStore(db, log);
   try {
     const times = new Map<LookupAttributeKey, number[]>();
     for (const q of qs) {
@@ -132,6 +134,7 @@ async function sqlBaseline(dataset: LookupDataset, qs: Query[]): Promise<Map<Loo
     return new Map([...times].map(([k, v]) => [k, median(v)]));
   } finally {
     await store.close();
+    await log.close();
     await db.close();
   }
 }

@@ -46,7 +46,7 @@ export async function openEmbedded(
     throw err;
   }
   const log = await DuckDBEventLog.open(db);
-  const store = new DuckDBEventStore(db);
+  const store = new DuckDBEventStore(db, log);
   const keys = await KeyStore.open(db);
   const organizations = await OrganizationStore.open(db);
   const channels = new ChannelStore(db, options.region);
@@ -57,7 +57,7 @@ export async function openEmbedded(
   if (options.lookupIndex) {
     // In the background: until it is ready, lookups are answered by SQL alone (slower, as right).
     const started = Date.now();
-    void store.buildIndex(log).then(
+    void store.buildIndex().then(
       () => logger.info({ ms: Date.now() - started }, 'lookup index ready'),
       (err: unknown) => logger.error({ err }, 'lookup index could not be built; lookups use SQL'),
     );

@@ -225,17 +225,19 @@ export class DuckDBEventLog implements EventLog {
     if (!(await this.rowsThere(afterSeq, limit))) return [];
     const r = await this.db.read((c) =>
       c.runAndReadAll(
-        `SELECT seq, epoch_ms(received_at), account_id, event_id, record FROM events
-       WHERE seq > $after ORDER BY seq LIMIT $limit`,
+        `SELECT seq, epoch_ms(received_at), account_id, event_id, record, rec_segment, rec_offset, rec_length
+         FROM events WHERE seq > $after ORDER BY seq LIMIT $limit`,
         { after: afterSeq, limit },
       ),
     );
-    return r.getRows().map((row) => ({
+    const rows = r.getRows();
+    const records = await this.readRowRecords(rows.map((row) => row.slice(4)));
+    return rows.map((row, i) => ({
       seq: Number(row[0]),
       receivedAtMs: Number(row[1]),
       accountId: row[2] as string,
       eventId: row[3] as string,
-      json: row[4] as string,
+      json: records[i]!,
     }));
   }
 
@@ -292,6 +294,11 @@ export class DuckDBEventLog implements EventLog {
   /** The records at these locations, read from the segment files. */
   readRecords(locations: readonly RecordLocation[]): Promise<string[]> {
     return this.segments.read(locations);
+  }
+
+  /** The records of rows of `events` given as `[record, rec_segment, rec_offset, rec_length]` cells. */
+  readRowRecords(cells: readonly (readonly unknown[])[]): Promise<string[]> {
+    return this.segments.readRows(cells);
   }
 
   /** Acknowledges what is queued, writes every row, then releases the files. */

@@ -33,8 +33,11 @@ const SCHEMA = [
     rec_offset BIGINT,
     rec_length INTEGER
   )`,
-  // Where each record also lies in the log's segment files (RecordSegments); NULL for rows
-  // written before segments existed, which lookups then read from this table.
+  // Where each record lies in the log's segment files (RecordSegments); NULL for rows written
+  // before segments existed, whose record is in the `record` column. Rows written since hold
+  // their record in the segments only and '' in `record` (see appendEventRows). Making the
+  // column nullable instead needs an ALTER under the seq index, which crashes DuckDB 1.5.5 on
+  // a table read back from disk ("pure virtual method called"; .scratch/mig2.ts).
   `ALTER TABLE events ADD COLUMN IF NOT EXISTS rec_segment INTEGER`,
   `ALTER TABLE events ADD COLUMN IF NOT EXISTS rec_offset BIGINT`,
   `ALTER TABLE events ADD COLUMN IF NOT EXISTS rec_length INTEGER`,

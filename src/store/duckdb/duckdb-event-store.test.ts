@@ -121,9 +121,9 @@ describe.each(MODES)('%s', (mode) => {
   beforeAll(async () => {
     env = await openEmbedded();
     // The index is filled from the table, or kept by the log's commits, or absent (SQL only).
-    if (mode === 'index kept live') await env.store.buildIndex(env.log);
+    if (mode === 'index kept live') await env.store.buildIndex();
     const results = await env.ingestor.ingest(structuredClone(EVENTS), API_CTX);
-    if (mode === 'index filled') await env.store.buildIndex(env.log);
+    if (mode === 'index filled') await env.store.buildIndex();
     expect(results.map((r) => (r.ok ? r.status : r.errorCode))).toEqual(EVENTS.map(() => 'stored'));
   });
 
@@ -355,7 +355,7 @@ describe.each(MODES)('%s', (mode) => {
   describe('DuckDBEventStore.pruneBefore', () => {
     it('deletes only events older than the cut-off, in every account, and returns the count', async () => {
       const e = await openEmbedded();
-      if (mode !== 'SQL only') await e.store.buildIndex(e.log);
+      if (mode !== 'SQL only') await e.store.buildIndex();
       try {
         const times = [at(-7200), at(-3600), at(0), at(0), at(3600)];
         const records = times.map((t, i) => ({
@@ -436,7 +436,7 @@ describe('DuckDBEventStore.buildIndex while events arrive', () => {
       // Commits in flight on every side of the fill and of the moment the index is attached.
       const writes: Promise<unknown>[] = [];
       for (let n = 0; n < 5; n++) writes.push(e.ingestor.ingest(batch(n), API_CTX));
-      const building = e.store.buildIndex(e.log);
+      const building = e.store.buildIndex();
       for (let n = 5; n < 20; n++) {
         writes.push(e.ingestor.ingest(batch(n), API_CTX));
         await new Promise((r) => setImmediate(r));

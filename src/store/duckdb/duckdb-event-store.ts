@@ -128,15 +128,19 @@ export class DuckDBEventStore implements EventStore {
   private building: Promise<void> = Promise.resolve();
   /** The latest retention cut-off, applied to an index still being filled. */
   private prunedBefore: number | undefined;
-  private log: DuckDBEventLog | undefined;
 
-  constructor(private readonly db: EmbeddedDatabase) {}
+  /** `log` is the log that writes this database's rows: records are read from its segments. */
+  constructor(
+    private readonly db: EmbeddedDatabase,
+    private readonly log: DuckDBEventLog,
+  ) {}
 
   /**
    * Fills the lookup index from the table and keeps it current through the log's commits.
    * Until it is ready (a few seconds for millions of events) lookups are answered by SQL alone.
    */
-  async buildIndex(log: DuckDBEventLog): Promise<void> {
+  async buildIndex(): Promise<void> {
+    const log = this.log;
     const upTo = log.headSeqNow();
     const building = this.db.readEvents((c) => fillLookupIndex(c, upTo, () => this.closing));
     this.building = building.then(() => undefined);
@@ -158,7 +162,6 @@ export class DuckDBEventStore implements EventStore {
     // Retention that ran during the fill.
     if (this.prunedBefore !== undefined) index.pruneBefore(this.prunedBefore);
     this.index = index;
-    this.log = log;
   }
 
   async lookup(q: LookupQuery): Promise<LookupPage> {
@@ -167,7 +170,7 @@ export class DuckDBEventStore implements EventStore {
       throw new InvalidCursorError('the pagination token is not one this service issued');
     }
     const filter = filterOf(q);
-    if (this.index && this.log && this.log.headSeqNow() <= MAX_INDEXED_SEQ) {
+    if (this.index && this.log.headSeqNow() <= MAX_INDEXED_SEQ) {
       return this.lookupIndexed(q, filter, from, this.index, this.log);
     }
     const where = [...filter.where];
@@ -286,12 +289,14 @@ export class DuckDBEventStore implements EventStore {
         : `(WITH picked AS MATERIALIZED (SELECT * FROM events WHERE seq IN (${seqs.map((n) => Math.floor(n)).join(',')})) SELECT * FROM picked)`;
     const r = await this.db.readEvents((c) =>
       c.runAndReadAll(
-        `SELECT seq, epoch_ms(event_time), record FROM ${source} WHERE ${where.join(' AND ')}
-       ORDER BY event_time DESC, seq DESC LIMIT $limit`,
+        `SELECT seq, epoch_ms(event_time), record, rec_segment, rec_offset, rec_length FROM ${source}
+         WHERE ${where.join(' AND ')} ORDER BY event_time DESC, seq DESC LIMIT $limit`,
         params,
       ),
     );
-    return r.getRows().map((row) => ({ seq: Number(row[0]), timeMs: Number(row[1]), json: row[2] as string }));
+    const rows = r.getRows();
+    const records = await this.log.readRowRecords(rows.map((row) => row.slice(2)));
+    return rows.map((row, i) => ({ seq: Number(row[0]), timeMs: Number(row[1]), json: records[i]! }));
   }
 
   private pageOf(rows: Row[], limit: number): LookupPage {
@@ -312,13 +317,16 @@ export class DuckDBEventStore implements EventStore {
 
   async getEvent(accountId: string, eventId: string): Promise<StoredEvent | undefined> {
     const r = await this.db.readEvents((c) =>
-      c.runAndReadAll('SELECT seq, record FROM events WHERE account_id = $a AND event_id = $e LIMIT 1', {
-        a: accountId,
-        e: eventId,
-      }),
+      c.runAndReadAll(
+        `SELECT seq, record, rec_segment, rec_offset, rec_length FROM events
+         WHERE account_id = $a AND event_id = $e LIMIT 1`,
+        { a: accountId, e: eventId },
+      ),
     );
     const row = r.getRows()[0];
-    return row ? toStored(Number(row[0]), row[1] as string) : undefined;
+    if (!row) return undefined;
+    const [json] = await this.log.readRowRecords([row.slice(1)]);
+    return toStored(Number(row[0]), json!);
   }
 
   async countEvents(accountId?: string): Promise<number> {
