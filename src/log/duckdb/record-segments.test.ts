@@ -2,7 +2,7 @@ import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { removeDir, tempDir } from '../../../test/helpers/embedded.js';
-import { RecordSegments } from './record-segments.js';
+import { RecordSegments, spansOf } from './record-segments.js';
 import { decodeFrame, scanSegment } from './segment-frames.js';
 
 const dirs: string[] = [];
@@ -43,6 +43,37 @@ describe('RecordSegments', () => {
     const past = { segment: 2, offset: second.end.offset - 2, length: 10 };
     await expect(s.read([one!, past])).rejects.toThrow(`record segment 2 ends before offset ${past.offset + 10}`);
     s.close();
+  });
+
+  it('reads records that lie close together as one span, and far ones apart', async () => {
+    const s = RecordSegments.open(dir());
+    const records = Array.from({ length: 40 }, (_, i) =>
+      JSON.stringify({ i, pad: 'p'.repeat(i === 20 ? 40_000 : 500) }),
+    );
+    const { locations } = await s.append(records, frame(records));
+    // Every third record, asked newest first, and one asked twice.
+    const asked = locations.filter((_, i) => i % 3 === 0).reverse();
+    asked.push(locations[3]!);
+    const spans = spansOf(asked);
+    // Record 20 (40 KB) sits between records 18 and 21: more than MAX_SPAN_GAP apart.
+    expect(spans.map((x) => x.members.length)).toEqual([8, 7]);
+    expect(spans.flatMap((x) => x.members).sort((a, b) => a - b)).toEqual(asked.map((_, i) => i));
+    expect(await s.read(asked)).toEqual([...records.filter((_, i) => i % 3 === 0).reverse(), records[3]]);
+    s.close();
+  });
+
+  it('keeps a span to at most 1 MB and to one segment', () => {
+    const locs = Array.from({ length: 10 }, (_, i) => ({ segment: 1, offset: i * 200_000, length: 190_000 }));
+    expect(spansOf(locs).map((x) => x.members)).toEqual([
+      [0, 1, 2, 3, 4],
+      [5, 6, 7, 8, 9],
+    ]);
+    expect(
+      spansOf([
+        { segment: 2, offset: 0, length: 5 },
+        { segment: 1, offset: 10, length: 5 },
+      ]).length,
+    ).toBe(2);
   });
 
   it('opens each group with a frame that says its seqs, size, accounts and arrival times', async () => {
