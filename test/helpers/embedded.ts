@@ -54,7 +54,7 @@ export async function openEmbedded(dir?: string): Promise<Embedded> {
     if (ownDir) removeDir(where);
     throw err;
   }
-  const store = new DuckDBEventStore(db);
+  const store = new DuckDBEventStore(db, log);
   const ingestor = new Ingestor(log);
   let closed = false;
   return {
