@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeRecord } from '../event/normalize.js';
-import { auditRecord, lowerCamelMembers, type AuditedCall } from './self-audit.js';
+import { pino } from 'pino';
+import { embeddedPerTest } from '../../test/helpers/embedded.js';
+import { SelfAudit, auditRecord, lowerCamelMembers, type AuditedCall } from './self-audit.js';
 
 const call = (extra: Partial<AuditedCall> = {}): AuditedCall => ({
   eventSource: 'cloudtrail.amazonaws.com',
@@ -113,5 +115,42 @@ describe('auditRecord', () => {
     expect(auditRecord(call({ readOnly: true, response: { Events: [1, 2] } })).responseElements).toBeNull();
     const big = auditRecord(call({ request: { Blob: 'x'.repeat(200_000) } }));
     expect(JSON.stringify(big.requestParameters).length).toBeLessThan(200);
+  });
+});
+
+describe('SelfAudit', () => {
+  const embedded = embeddedPerTest();
+  const silent = pino({ level: 'silent' });
+
+  it('appends the records of read-only calls together, and a mutating call’s at once with them', async () => {
+    const e = await embedded.open();
+    const audit = new SelfAudit(e.ingestor, silent);
+    const reads = [1, 2, 3].map((i) =>
+      audit.record(call({ eventName: 'LookupEvents', readOnly: true, requestId: `r${i}` })),
+    );
+    // Nothing is appended while read-only records gather.
+    expect(e.log.counters().commits).toBe(0);
+    await audit.record(call({ requestId: 'w1' }));
+    await Promise.all(reads);
+    // One append of all four, in the order the calls were made.
+    expect(e.log.counters()).toMatchObject({ commits: 1, appended: 4 });
+    const logged = await e.log.read(0, 10);
+    expect(logged.map((x) => (JSON.parse(x.json) as { requestID: string }).requestID)).toEqual([
+      'r1',
+      'r2',
+      'r3',
+      'w1',
+    ]);
+    expect(audit.counters()).toEqual({ recorded: 4, failed: 0 });
+  });
+
+  it('appends gathered read-only records on its own after a moment, and on close', async () => {
+    const e = await embedded.open();
+    const audit = new SelfAudit(e.ingestor, silent);
+    await audit.record(call({ eventName: 'LookupEvents', readOnly: true, requestId: 'alone' }));
+    expect(e.log.counters().appended).toBe(1);
+    void audit.record(call({ eventName: 'GetTrail', readOnly: true, requestId: 'last' }));
+    await audit.close();
+    expect(e.log.counters().appended).toBe(2);
   });
 });

@@ -54,6 +54,7 @@ export async function openEmbedded(
   const ingestor = new Ingestor(log);
   const detect = await openDetect(db, options.region, trails);
   const logger = options.logger ?? pino({ level: 'silent' });
+  const audit = new SelfAudit(ingestor, logger);
   if (options.lookupIndex) {
     // In the background: until it is ready, lookups are answered by SQL alone (slower, as right).
     const started = Date.now();
@@ -73,11 +74,13 @@ export async function openEmbedded(
     trails,
     signingKeys: new SigningKeyStore(dataDir),
     ingestor,
-    audit: new SelfAudit(ingestor, logger),
+    audit,
     region: options.region,
     logger,
     detect,
     async close() {
+      // The self-audit's last records go to the log before it closes.
+      await audit.close();
       await detect.registry.close();
       await store.close();
       await log.close();
