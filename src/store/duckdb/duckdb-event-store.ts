@@ -171,7 +171,7 @@ export class DuckDBEventStore implements EventStore {
     }
     const filter = filterOf(q);
     if (this.index && this.log.headSeqNow() <= MAX_INDEXED_SEQ) {
-      return this.lookupIndexed(q, filter, from, this.index, this.log);
+      return this.lookupIndexed(q, filter, from, this.index);
     }
     const where = [...filter.where];
     const params: Record<string, string | number> = { ...filter.params, limit: q.limit + 1 };
@@ -194,16 +194,15 @@ export class DuckDBEventStore implements EventStore {
     filter: Filter,
     from: Cursor | undefined,
     index: LookupIndex,
-    log: DuckDBEventLog,
   ): Promise<LookupPage> {
     const insight = q.eventCategory === 'insight';
     const byId = q.attributes.find((a) => a.key === 'EventId');
     if (byId) {
-      const seq = log.seqOf(q.accountId, byId.value);
+      const seq = this.log.seqOf(q.accountId, byId.value);
       if (seq === undefined || q.attributes.some((a) => a.key === 'EventId' && a.value !== byId.value)) {
         return { events: [] };
       }
-      const [row] = await this.candidates(q, filter, [seq], 2, index, log);
+      const [row] = await this.candidates(q, filter, [seq], 2, index);
       const after =
         !from || row === undefined || row.timeMs < from.timeMs || (row.timeMs === from.timeMs && row.seq < from.seq);
       return this.pageOf(row && after ? [row] : [], q.limit);
@@ -238,7 +237,7 @@ export class DuckDBEventStore implements EventStore {
         from: position,
       });
       if (candidates.seqs.length === 0) break;
-      rows.push(...(await this.candidates(q, filter, candidates.seqs, want - rows.length, index, log)));
+      rows.push(...(await this.candidates(q, filter, candidates.seqs, want - rows.length, index)));
       if (rows.length >= want || candidates.seqs.length < batch || !candidates.last) break;
       // Continue after the oldest candidate of this round (also when retention removed some).
       position = candidates.last;
@@ -257,13 +256,12 @@ export class DuckDBEventStore implements EventStore {
     seqs: number[],
     limit: number,
     index: LookupIndex,
-    log: DuckDBEventLog,
   ): Promise<Row[]> {
     const locations = seqs.map((seq) => index.locationOf(seq));
     if (locations.some((l) => l === undefined)) {
       return this.select(filter.where, { ...filter.params, limit }, seqs);
     }
-    const records = await log.readRecords(locations as RecordLocation[]);
+    const records = await this.log.readRecords(locations as RecordLocation[]);
     const rows: Row[] = [];
     for (let i = 0; i < records.length && rows.length < limit; i++) {
       const json = records[i]!;
